@@ -1,0 +1,17 @@
+"""chainrule: a deep learning framework from first principles, on NumPy.
+
+Every gradient is derived by hand, written next to its forward pass, and checked
+by finite differences. Start with `Tensor`, then `chainrule.ops`.
+"""
+
+from chainrule.tensor import Tensor  # noqa: I001 - Tensor first: the operations import it
+from chainrule.autograd import Operation, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.gradcheck import GradcheckError, gradcheck
+from chainrule import ops
+from chainrule.ops import (
+    abs, add, broadcast_to, cast, clip, concat, div, exp, flatten, leaky_relu, log, log_softmax,
+    matmul, max, mean, mul, neg, pow, relu, reshape, sigmoid, softmax, split, sqrt, stack, sub,
+    sum, sum_to, swapaxes, tanh, transpose, where,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,62 @@
+"""Functions a backward formula may use on NumPy arrays *and* on Tensors.
+
+A first-order backward pass runs on plain arrays (fast, no graph). With
+``create_graph=True`` the same formula runs on Tensors and is recorded, so the
+gradient can itself be differentiated. Operators (``+ - * / @``) and the
+methods ``.reshape``, ``.transpose``, ``.swapaxes``, ``.sum``, ``.astype`` and
+indexing already mean the same on both; the few functions below fill the gap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from chainrule.tensor import Tensor
+
+ArrayOrTensor = Any  # np.ndarray or Tensor
+
+
+def value(x: ArrayOrTensor) -> np.ndarray:
+    """The raw array behind `x` (for masks and other constants of a backward formula)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def exp(x: ArrayOrTensor) -> ArrayOrTensor:
+    return elementwise.exp(x) if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x: ArrayOrTensor) -> ArrayOrTensor:
+    return elementwise.log(x) if isinstance(x, Tensor) else np.log(x)
+
+
+def sum_to(x: ArrayOrTensor, shape: tuple[int, ...]) -> ArrayOrTensor:
+    """Sum the broadcast axes of `x` away so that it has `shape` (the adjoint of broadcasting)."""
+    if x.shape == shape:
+        return x
+    return reductions.sum_to(x, shape) if isinstance(x, Tensor) else reductions.sum_to_array(x, shape)
+
+
+def broadcast_to(x: ArrayOrTensor, shape: tuple[int, ...]) -> ArrayOrTensor:
+    if x.shape == shape:
+        return x
+    return shape_ops.broadcast_to(x, shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+
+
+def concatenate(xs: Sequence[ArrayOrTensor], axis: int) -> ArrayOrTensor:
+    if any(isinstance(x, Tensor) for x in xs):
+        return shape_ops.concat(xs, axis)
+    return np.concatenate(xs, axis=axis)
+
+
+def scatter_add(shape: tuple[int, ...], index: Any, g: ArrayOrTensor) -> ArrayOrTensor:
+    """A zero array of `shape` with `g` added at `index` (repeated indices accumulate)."""
+    if isinstance(g, Tensor):
+        return indexing.scatter_add(g, shape, index)
+    return indexing.scatter_add_array(g, shape, index)
+
+
+# Imported last: these modules import this one for their own backward formulas.
+from chainrule.ops import elementwise, indexing, reductions  # noqa: E402
+from chainrule.ops import shape as shape_ops  # noqa: E402

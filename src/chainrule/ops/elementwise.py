@@ -1,0 +1,103 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, clip.
+
+Each output element depends only on the same input element, so the Jacobian
+is diagonal and the backward pass is ``∂L/∂x = g ∘ f′(x)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.autograd import Operation
+from chainrule.ops.dual import value
+from chainrule.tensor import Tensor
+
+
+class Exp(Operation):
+    """y = eˣ.   f′(x) = eˣ = y, so ∂L/∂x = g ∘ y."""
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g, x, y):
+        return g * y
+
+
+class Log(Operation):
+    """y = ln x.   f′(x) = 1/x, so ∂L/∂x = g / x."""
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g, x, y):
+        return g / x
+
+
+class Sqrt(Operation):
+    """y = √x.   f′(x) = 1/(2√x) = 1/(2y), so ∂L/∂x = g / (2y)."""
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g, x, y):
+        return g / (2 * y)
+
+
+class Abs(Operation):
+    """y = |x|.   f′(x) = sign(x) (0 at x = 0, as in PyTorch)."""
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g, x, y):
+        return g * np.sign(value(x))
+
+
+class Clip(Operation):
+    """y = min(max(x, low), high).   f′(x) = 1 where low ≤ x ≤ high, else 0."""
+
+    def __init__(self, low: float | None, high: float | None) -> None:
+        if low is None and high is None:
+            raise ValueError("clip: give low, high or both")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip: low ({low}) must not exceed high ({high})")
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        return np.clip(x, self.low, self.high)
+
+    def backward(self, g, x, y):
+        x = value(x)
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return g * inside
+
+
+def exp(x: Any) -> Tensor:
+    """Elementwise eˣ."""
+    return Exp()(x)
+
+
+def log(x: Any) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log()(x)
+
+
+def sqrt(x: Any) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt()(x)
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001 - the name users expect
+    """Elementwise absolute value."""
+    return Abs()(x)
+
+
+def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
+    """Limit values to [low, high]; the gradient is zero where a bound was applied."""
+    return Clip(low, high)(x)

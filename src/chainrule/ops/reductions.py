@@ -1,0 +1,151 @@
+"""Reductions: sum, mean, max over axes, and `sum_to` (the adjoint of broadcasting).
+
+A reduction maps many input elements to one output element; in the backward
+pass that output's gradient is copied back (broadcast) to every element it came
+from — scaled by 1/n for the mean, and only to the winner for the max.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from chainrule.autograd import Operation
+from chainrule.ops.dual import broadcast_to, value
+from chainrule.tensor import Tensor
+
+Axes = int | Sequence[int] | None
+
+
+def normalize_axes(axis: Axes, ndim: int, name: str) -> tuple[int, ...]:
+    """Turn `axis` (None, an int, or a sequence) into a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    result = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} axes")
+        result.append(int(a) % ndim)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{name}: axis {axis} names the same axis twice")
+    return tuple(sorted(result))
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape with each reduced axis kept as length 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Operation):
+    """y = Σ over `axes` of x.   ∂y/∂x = 1 for every summed element: g is broadcast back."""
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g, x, y):
+        return broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
+
+
+class Mean(Operation):
+    """y = (1/n) Σ over `axes` of x, n the number of elements summed.   ∂L/∂x = g / n, broadcast."""
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g, x, y):
+        count = int(np.prod([x.shape[a] for a in self.axes]))
+        g = g.reshape(_kept_shape(x.shape, self.axes)) / count
+        return broadcast_to(g, x.shape)
+
+
+class Max(Operation):
+    """y = max over `axes` of x.   ∂y/∂x is 1 at the arg-max and 0 elsewhere.
+
+    Ties: the whole gradient goes to the first maximal element (in C order over
+    the reduced axes), the same rule as max pooling.
+    """
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        if x.size == 0:
+            raise ValueError(f"max: cannot take the maximum of an empty tensor of shape {x.shape}")
+        return x.max(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g, x, y):
+        winner = first_argmax_mask(value(x), self.axes)
+        return winner * broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
+
+
+def first_argmax_mask(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Boolean mask of x's shape, True at the first maximum of each slice over `axes`."""
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = x.transpose(rest + list(axes))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    winners = flat.argmax(axis=-1)
+    mask = np.zeros(flat.shape, dtype=bool)
+    np.put_along_axis(mask, winners[..., None], True, axis=-1)
+    mask = mask.reshape(moved.shape)
+    return mask.transpose(np.argsort(rest + list(axes)))
+
+
+class SumTo(Operation):
+    """Sum x down to `shape` (undo a broadcast).   ∂L/∂x = g broadcast back to x's shape."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        return sum_to_array(x, self.shape)
+
+    def backward(self, g, x, y):
+        return broadcast_to(g, x.shape)
+
+
+def sum_to_array(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum the leading axes and the axes where `shape` has 1 so that x gets `shape`."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead else y
+
+
+def sum(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over `axis` (all axes by default)."""
+    ndim = getattr(x, "ndim", np.ndim(x))
+    return Sum(normalize_axes(axis, ndim, "sum"), keepdims)(x)
+
+
+def mean(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis` (all axes by default)."""
+    ndim = getattr(x, "ndim", np.ndim(x))
+    return Mean(normalize_axes(axis, ndim, "mean"), keepdims)(x)
+
+
+def max(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over `axis` (all axes by default); the gradient goes to the first arg-max."""
+    ndim = getattr(x, "ndim", np.ndim(x))
+    return Max(normalize_axes(axis, ndim, "max"), keepdims)(x)
+
+
+def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Sum `x` down to `shape`, the shape it was broadcast from."""
+    shape = tuple(shape)
+    xshape = tuple(getattr(x, "shape", np.shape(x)))
+    if len(shape) > len(xshape) or builtins.any(
+        n not in (1, m) for n, m in zip(shape[::-1], xshape[::-1])
+    ):
+        raise ValueError(f"sum_to: shape {xshape} was not broadcast from {shape}")
+    return SumTo(shape)(x)

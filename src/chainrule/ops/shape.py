@@ -1,0 +1,204 @@
+"""Shape operations: reshape, transpose, broadcast, flatten, concat, stack, split.
+
+None of them changes a value, they only move values around, so each backward
+moves the gradient back the inverse way: reshape back, transpose by the
+inverse permutation, sum what was broadcast, slice what was joined, join what
+was split.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from chainrule.autograd import Operation
+from chainrule.ops.dual import concatenate, sum_to
+from chainrule.tensor import Tensor
+
+
+class Reshape(Operation):
+    """y = x with a new shape (same elements, C order).   ∂L/∂x = g reshaped to x's shape."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into {self.shape}; the number of elements must stay the same"
+            ) from None
+
+    def backward(self, g, x, y):
+        return g.reshape(x.shape)
+
+
+class Transpose(Operation):
+    """y = x with its axes permuted by `axes`.   ∂L/∂x = g permuted by the inverse permutation."""
+
+    def __init__(self, axes: tuple[int, ...] | None) -> None:
+        self.axes = axes
+
+    def forward(self, x):
+        axes = tuple(reversed(range(x.ndim))) if self.axes is None else self.axes
+        if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
+        self.axes = tuple(a % x.ndim for a in axes)
+        return x.transpose(self.axes)
+
+    def backward(self, g, x, y):
+        return g.transpose(tuple(np.argsort(self.axes)))
+
+
+class BroadcastTo(Operation):
+    """y = x repeated along new or length-1 axes to `shape`.   ∂L/∂x = sum_to(g, x.shape)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        try:
+            return np.broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape}") from None
+
+    def backward(self, g, x, y):
+        return sum_to(g, x.shape)
+
+
+class Concat(Operation):
+    """y = [x₀, x₁, …] joined along `axis`.   ∂L/∂xᵢ = the slice of g that xᵢ filled."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs):
+        _check_same_shape_except(xs, self.axis, "concat")
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g, *xs_and_y):
+        xs = xs_and_y[:-1]
+        axis = self.axis % g.ndim
+        bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
+        lead = (slice(None),) * axis
+        return tuple(g[lead + (slice(int(lo), int(hi)),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+
+class Stack(Operation):
+    """y = [x₀, x₁, …] stacked along a new `axis`.   ∂L/∂xᵢ = g taken at index i of that axis."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs):
+        if len({x.shape for x in xs}) != 1:
+            raise ValueError(f"stack: all tensors need the same shape, got {[x.shape for x in xs]}")
+        return np.stack(xs, axis=self.axis)
+
+    def backward(self, g, *xs_and_y):
+        axis = self.axis % g.ndim
+        lead = (slice(None),) * axis
+        return tuple(g[lead + (i,)] for i in range(len(xs_and_y) - 1))
+
+
+class Split(Operation):
+    """(y₀, y₁, …) = x cut along `axis` at `indices`.   ∂L/∂x = the gᵢ joined back."""
+
+    multiple_outputs = True
+
+    def __init__(self, indices: list[int], axis: int) -> None:
+        self.indices, self.axis = indices, axis
+
+    def forward(self, x):
+        return tuple(np.split(x, self.indices, axis=self.axis))
+
+    def backward(self, gs, x, ys):
+        return concatenate(list(gs), self.axis)
+
+
+def _check_same_shape_except(xs: Sequence[np.ndarray], axis: int, name: str) -> None:
+    if not xs:
+        raise ValueError(f"{name}: needs at least one tensor")
+    ndim = xs[0].ndim
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for tensors with {ndim} axes")
+    axis %= ndim
+    others = {x.shape[:axis] + x.shape[axis + 1 :] if x.ndim == ndim else None for x in xs}
+    if len(others) != 1 or None in others:
+        raise ValueError(
+            f"{name}: all shapes must agree except along axis {axis}, got {[x.shape for x in xs]}"
+        )
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    """The same elements in a new shape (one entry may be -1)."""
+    return Reshape(tuple(int(n) for n in shape))(x)
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them by default; a matrix's transpose)."""
+    return Transpose(None if axes is None else tuple(int(a) for a in axes))(x)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    ndim = getattr(x, "ndim", np.ndim(x))
+    axes = list(range(ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return Transpose(tuple(axes))(x)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Repeat `x` along new or length-1 axes to `shape`."""
+    return BroadcastTo(tuple(shape))(x)
+
+
+def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge the axes from `start_axis` to `end_axis` (inclusive) into one.
+
+    ``flatten(x, 1)`` turns a batch (N, C, H, W) into (N, C·H·W).
+    """
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    ndim = len(shape)
+    if ndim == 0:
+        return reshape(x, (1,))
+    start, end = start_axis % ndim, end_axis % ndim
+    if start > end:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(x, shape[:start] + (merged,) + shape[end + 1 :])
+
+
+def concat(xs: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    return Concat(axis)(*xs)
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    if not xs:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack(axis)(*xs)
+
+
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> tuple[Tensor, ...]:
+    """Cut `x` along `axis` into equal sections (an int) or at the given indices.
+
+    >>> [t.shape for t in split(Tensor(np.zeros((6, 2))), 3)]
+    [(2, 2), (2, 2), (2, 2)]
+    """
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"split: axis {axis} is out of range for shape {shape}")
+    length = shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or length % sections:
+            raise ValueError(f"split: axis {axis} of length {length} does not split into {sections} equal parts")
+        indices = list(range(length // sections, length, length // sections))
+    else:
+        indices = [int(i) for i in indices_or_sections]
+    return Split(indices, axis)(x)

@@ -1,0 +1,283 @@
+"""The `Tensor`: a NumPy array that remembers how it was made.
+
+A tensor holds `data` (an ``np.ndarray`` of float32 or float64), and, when it
+takes part in differentiation, `requires_grad`, the operation that produced it
+and, after `backward()`, its gradient `grad` (itself a Tensor).
+
+Dtype rules (they never change silently):
+
+* ``Tensor(data)`` stores float32 unless you pass ``dtype=`` (float32 or
+  float64) or `data` is already a Tensor. Integer, boolean and float64 NumPy
+  input is converted at this boundary: that is the one documented conversion.
+* Python and NumPy scalars, and plain arrays, combined with a tensor take the
+  tensor's dtype: ``float32_tensor * 2.5`` stays float32.
+* Two tensors of different dtypes cannot be combined: cast one with
+  ``.astype()`` first.
+
+>>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x + x).sum()
+>>> y.backward()
+>>> x.grad
+Tensor([3., 5., 7.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+DEFAULT_DTYPE = np.dtype(np.float32)
+
+
+def as_float_dtype(dtype: Any) -> np.dtype:
+    """Return `dtype` as an ``np.dtype``, checking it is float32 or float64."""
+    dt = np.dtype(dtype)
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(
+            f"chainrule tensors hold float32 or float64 values, got dtype {dt}; "
+            "pass dtype=np.float32 (the default) or dtype=np.float64 (for gradient checks)"
+        )
+    return dt
+
+
+def to_array(data: Any, dtype: np.dtype) -> np.ndarray:
+    """Convert array-like `data` to an ndarray of `dtype` (no copy when it already is one)."""
+    if isinstance(data, (float, int)) and not isinstance(data, bool):
+        return np.array(data, dtype=dtype)
+    if type(data) is np.ndarray and data.dtype == dtype:
+        return data
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"cannot make a tensor from an array of dtype {array.dtype} "
+            "(object, string or complex values); give numbers"
+        )
+    return array.astype(dtype, copy=False)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: array-like values.
+        requires_grad: record operations on this tensor so `backward()` can
+            compute ``d(output)/d(this)`` into `.grad`.
+        dtype: float32 (default) or float64.
+        name: an optional label, used by `repr` and the graph view.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_index", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of NumPy
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if dtype is None:
+            dtype = data.dtype if isinstance(data, Tensor) else DEFAULT_DTYPE
+        else:
+            dtype = as_float_dtype(dtype)
+        self.data: np.ndarray = to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op = None  # the Operation that produced this tensor (None for a leaf)
+        self._index = 0  # which output of that operation this tensor is
+
+    @staticmethod
+    def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Fast constructor for arrays known to be float32/float64 ndarrays already."""
+        t = _new_tensor(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.name = None
+        t._op = None
+        t._index = 0
+        return t
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not produced by a recorded operation)."""
+        return self._op is None
+
+    @property
+    def T(self) -> Tensor:
+        return _shape.transpose(self)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=50)
+        extras = [f"dtype={self.dtype}"]
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data but cut out of the graph (no gradient flows through)."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Turn gradient tracking on (or off) for this leaf tensor, in place."""
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_ can only change leaf tensors; use detach() on results")
+        self.requires_grad = flag
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in `.grad` after backward()."""
+        if self._op is not None and self._index not in self._op.retained_outputs:
+            self._op.retained_outputs = (*self._op.retained_outputs, self._index)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets `.grad` to None)."""
+        self.grad = None
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A differentiable cast to float32 or float64."""
+        return _arith.cast(self, dtype)
+
+    def backward(
+        self,
+        grad: Any = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+    ) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires it.
+
+        Gradients are added to the leaves' `.grad` (call `zero_grad` between steps).
+        A non-scalar tensor needs `grad`, the gradient flowing into it. The graph is
+        freed afterwards unless `retain_graph`; `create_graph` records the backward
+        pass itself so that gradients can be differentiated again.
+        """
+        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    # -------------------------------------------------------- operator overloads
+    def __add__(self, other: Any) -> Tensor:
+        return _arith.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _arith.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _arith.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _arith.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _arith.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _arith.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _arith.pow(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _arith.neg(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _arith.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _arith.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _indexing.getitem(self, index)
+
+    # ------------------------------------------------------- method shortcuts
+    def exp(self) -> Tensor:
+        return _elementwise.exp(self)
+
+    def log(self) -> Tensor:
+        return _elementwise.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _elementwise.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _elementwise.abs(self)
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _reductions.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _reductions.mean(self, axis, keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _reductions.max(self, axis, keepdims)
+
+    def reshape(self, *shape: int | Iterable[int]) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        return _shape.reshape(self, shape)
+
+    def transpose(self, *axes: int | Iterable[int]) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = tuple(axes[0])
+        return _shape.transpose(self, axes or None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return _shape.swapaxes(self, axis1, axis2)
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        return _shape.flatten(self, start_axis, end_axis)
+
+
+_new_tensor = object.__new__
+
+# The operations import Tensor from this module, so they are imported last.
+from chainrule import autograd as _autograd  # noqa: E402
+from chainrule.ops import arithmetic as _arith  # noqa: E402
+from chainrule.ops import elementwise as _elementwise  # noqa: E402
+from chainrule.ops import indexing as _indexing  # noqa: E402
+from chainrule.ops import reductions as _reductions  # noqa: E402
+from chainrule.ops import shape as _shape  # noqa: E402

@@ -1,0 +1,46 @@
+"""reshape, transpose, flatten, broadcast_to, swapaxes, concat, stack, split."""
+
+import numpy as np
+import pytest
+from harness import Case, check_case, normal
+
+import chainrule as cr
+
+CASES = [
+    Case("reshape", lambda x: x.reshape(4, 3), lambda x: x.reshape(4, 3), normal(3, 4)),
+    Case("reshape", lambda x: x.reshape(-1), lambda x: x.reshape(-1), normal(2, 3, 2), "minus-one"),
+    Case("transpose", lambda x: x.T, lambda x: x.T, normal(3, 4), "matrix"),
+    Case("transpose", lambda x: x.transpose(2, 0, 1), lambda x: x.permute(2, 0, 1), normal(2, 3, 4), "permute"),
+    Case("swapaxes", lambda x: x.swapaxes(0, 2), lambda x: x.swapaxes(0, 2), normal(2, 3, 4)),
+    Case("flatten", lambda x: cr.flatten(x, 1), lambda x: x.flatten(1), normal(2, 3, 4)),
+    Case("broadcast_to", lambda x: cr.broadcast_to(x, (2, 3, 4)), lambda x: x.broadcast_to((2, 3, 4)), normal(3, 1)),
+    Case("concat", lambda a, b: cr.concat([a, b], axis=1), lambda a, b: __import__("torch").cat([a, b], 1),
+         normal((2, 3), (2, 5))),
+    Case("stack", lambda a, b: cr.stack([a, b], axis=1), lambda a, b: __import__("torch").stack([a, b], 1),
+         normal((2, 3), (2, 3))),
+    Case("split", lambda x: cr.split(x, [1, 3], axis=1),
+         lambda x: __import__("torch").tensor_split(x, [1, 3], dim=1), normal(2, 5), "indices"),
+    Case("split", lambda x: cr.split(x, 3), lambda x: x.split(2), normal(6, 2), "sections"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_gradients(case):
+    check_case(case)
+
+
+def test_split_with_an_unused_piece_gives_zero_gradient_there():
+    x = cr.Tensor(np.arange(6.0), requires_grad=True)
+    first, _ = cr.split(x, 2)
+    (first * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2, 2, 2, 0, 0, 0])
+
+
+def test_reshape_error_counts_elements():
+    with pytest.raises(ValueError, match=r"\(2, 3\) \(6 elements\) into \(4, 2\)"):
+        cr.Tensor(np.zeros((2, 3))).reshape(4, 2)
+
+
+def test_concat_error_names_shapes():
+    with pytest.raises(ValueError, match="must agree except along axis 0"):
+        cr.concat([cr.Tensor(np.zeros((2, 3))), cr.Tensor(np.zeros((2, 4)))], axis=0)
