@@ -99,3 +99,11 @@ def check_against_torch(
         expected = np.zeros_like(arrays[index]) if yours.grad is None else yours.grad.numpy()
         got = np.zeros_like(arrays[index]) if mine.grad is None else mine.grad.data
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=f"gradient of input {index}")
+
+
+def check_layer_gradients(layer: cr.Layer, x: np.ndarray, **gradcheck_kwargs: Any) -> None:
+    """Finite-difference check of a layer's gradients for its input and every parameter, in float64."""
+    layer.to(np.float64)
+    layer(x)  # lazily sized layers create their parameters here
+    params = layer.parameters()
+    cr.gradcheck(lambda inp, *_: layer(inp), [np.asarray(x, dtype=np.float64), *params], **gradcheck_kwargs)

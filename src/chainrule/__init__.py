@@ -4,7 +4,7 @@ Every gradient is derived by hand, written next to its forward pass, and checked
 by finite differences. Start with `Tensor`, then `chainrule.ops`.
 """
 
-from chainrule.tensor import Tensor  # noqa: I001 - Tensor first: the operations import it
+from chainrule.tensor import Parameter, Tensor  # noqa: I001 - Tensor first: the operations import it
 from chainrule.autograd import Operation, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.gradcheck import GradcheckError, gradcheck
 from chainrule import ops
@@ -13,5 +13,10 @@ from chainrule.ops import (
     matmul, max, mean, mul, neg, pow, relu, reshape, sigmoid, softmax, split, sqrt, stack, sub,
     sum, sum_to, swapaxes, tanh, transpose, where,
 )
+from chainrule.layers import (
+    Dense, Dropout, Flatten, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
+)
+from chainrule.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from chainrule.network import NeuralNetwork
 
 __version__ = "0.1.0"

@@ -274,6 +274,19 @@ class Tensor:
 
 _new_tensor = object.__new__
 
+
+class Parameter(Tensor):
+    """A Tensor that a layer learns: requires_grad is on, and layers list it in `parameters()`."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None, name: str | None = None) -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
 # The operations import Tensor from this module, so they are imported last.
 from chainrule import autograd as _autograd  # noqa: E402
 from chainrule.ops import arithmetic as _arith  # noqa: E402

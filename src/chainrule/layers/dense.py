@@ -1,0 +1,116 @@
+"""`Dense`: a fully connected layer, y = f(x·W + b).
+
+Parameters: `weight` W of shape (n_in, n_out) and `bias` b of shape (n_out,).
+As in the book, n_in may be left out: it is read from the first batch the
+layer sees (the weights are created then). Give `input_size` to create them
+at once.
+
+The computation runs as one fused operation (`chainrule.ops.linear`) when the
+activation is Linear, Sigmoid, Tanh or ReLU; other activations are applied
+after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from chainrule.init import SCHEMES, initialize
+from chainrule.layers.activations import Activation, as_activation
+from chainrule.layers.base import Layer
+from chainrule.ops.linear import linear
+from chainrule.tensor import Parameter, Tensor
+
+
+class Dense(Layer):
+    """A fully connected layer.
+
+    Args:
+        neurons: the number of outputs n_out.
+        activation: an activation layer (``Tanh()``), its name (``"tanh"``) or None
+            for none. (The book's Dense defaults to Sigmoid; here the default is none.)
+        weight_init: "standard" (N(0, 1), the book's default), "glorot" (the default
+            here) or "he"; see `chainrule.init`. Biases start at zero.
+        input_size: n_in, if known; otherwise taken from the first input.
+        bias: whether to add a bias.
+
+    Input (N, n_in) → output (N, neurons).
+
+    >>> layer = Dense(3, activation="tanh", input_size=4)
+    >>> layer(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        neurons: int,
+        activation: Layer | str | None = None,
+        weight_init: str = "glorot",
+        input_size: int | None = None,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if not isinstance(neurons, (int, np.integer)) or neurons <= 0:
+            raise ValueError(f"Dense(neurons): neurons must be a positive integer, got {neurons!r}")
+        if weight_init not in SCHEMES:
+            raise ValueError(f"Dense: weight_init must be one of {SCHEMES}, got {weight_init!r}")
+        self.neurons = int(neurons)
+        self.activation = as_activation(activation)
+        self.weight_init = weight_init
+        self.input_size = None if input_size is None else int(input_size)
+        self.use_bias = bias
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.input_size is not None:
+            self._build(self.input_size)
+
+    def _build(self, input_size: int) -> None:
+        self.input_size = input_size
+        w = initialize(self.weight_init, (input_size, self.neurons), self.rng, self.dtype)
+        self.weight = Parameter(w, dtype=self.dtype)
+        self.bias = Parameter(np.zeros(self.neurons, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+
+    def reset_parameters(self) -> None:
+        if self.input_size is not None:
+            self._build(self.input_size)
+
+    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+        if self.weight is None and prefix + "weight" in state:
+            self._build(int(np.shape(state[prefix + "weight"])[0]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
+        if self.weight is None:
+            self._build(x.shape[1])
+        fused = self.activation.fused_name if isinstance(self.activation, Activation) else None
+        if fused is not None:
+            return linear(x, self.weight, self.bias, fused)
+        return self.activation(linear(x, self.weight, self.bias))
+
+    def _check_input(self, x: Tensor) -> None:
+        expected = "n_in" if self.input_size is None else self.input_size
+        if x.ndim > 2:
+            shown = ", ".join(str(n) for n in x.shape[1:])
+            raise ValueError(f"Dense expected input of shape (N, {expected}), got (N, {shown}); did you forget Flatten()?")
+        if x.ndim < 2:
+            raise ValueError(
+                f"Dense expected input of shape (N, {expected}), got {x.shape}; "
+                "a single example needs a batch axis: x.reshape(1, -1)"
+            )
+        if self.input_size is not None and x.shape[1] != self.input_size:
+            raise ValueError(
+                f"Dense({self.neurons}) expected input of shape (N, {self.input_size}), got {x.shape}: "
+                f"it was built for {self.input_size} input features"
+            )
+        if x.dtype != self.dtype:
+            raise TypeError(f"Dense has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "neurons": self.neurons,
+            "activation": self.activation,
+            "weight_init": self.weight_init,
+            "input_size": self.input_size,
+            "bias": self.use_bias,
+        }
