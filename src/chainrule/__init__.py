@@ -18,5 +18,9 @@ from chainrule.layers import (
 )
 from chainrule.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from chainrule.network import NeuralNetwork
+from chainrule.io import ModelFileError, load, save
+from chainrule import optim
+from chainrule.optim import SGD, AdaGrad, Adam, AdamW, RMSProp, SGDMomentum
+from chainrule.train import History, Trainer
 
 __version__ = "0.1.0"

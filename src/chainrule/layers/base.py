@@ -201,6 +201,12 @@ class Layer:
     def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
         """Lazily sized layers create their parameters from the shapes in `state` (default: nothing)."""
 
+    def save(self, path: Any, extra: Mapping[str, Any] | None = None) -> None:
+        """Save architecture and weights to `path` (see `chainrule.io`; load with `chainrule.load`)."""
+        from chainrule.io import save
+
+        save(self, path, extra)
+
     # ---------------------------------------------------------- description
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this layer (used by save/load)."""
