@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench reproduce clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The main job: the book's best chapter-4 network on MNIST (the data ships in data/).
 demo: $(VENV)/.installed-demo
-	$(BIN)/python examples/toy_network.py
+	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule train mnist-mlp
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# Every chapter's experiments beside the book's numbers (long: tens of minutes).
+reproduce: $(VENV)/.installed-test
+	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule reproduce all
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -105,6 +105,8 @@ class Trainer:
                     loss = loss_fn(self.net(X_train[batch]), y_train[batch])
                     loss.backward()
                     self.optimizer.step()
+                    if epoch == 0 and start == 0:
+                        self.optimizer.freeze_parameters()  # every lazy layer is built by now
                     value = loss.item()
                     total += value * len(batch)
                     bar.update(1, loss=value)

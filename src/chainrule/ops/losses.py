@@ -51,28 +51,26 @@ class SoftmaxCrossEntropy(Operation):
         self.target = target
 
     def forward(self, x):
-        shifted = x - x.max(axis=-1, keepdims=True)
-        log_norm = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        self.log_probs = shifted - log_norm
-        count = self.log_probs.size // self.log_probs.shape[-1]
+        rows = x.reshape(-1, x.shape[-1])  # (M, C): every leading axis is a sample axis
+        shifted = rows - rows.max(axis=1, keepdims=True)
+        self.log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        count = len(rows)
         if self.target.dtype.kind in "iu":
-            picked = np.take_along_axis(self.log_probs, self.target[..., None], axis=-1)
-            total = picked.sum()
+            self.labels = self.target.reshape(-1)
+            total = self.log_probs[np.arange(count), self.labels].sum()
         else:
-            total = (self.target * self.log_probs).sum()
+            total = (self.target.reshape(rows.shape) * self.log_probs).sum()
         return np.asarray(-total / count, dtype=x.dtype)
 
     def backward(self, g, x, y):
-        grad = np.exp(self.log_probs)  # softmax
-        count = grad.size // grad.shape[-1]
+        grad = np.exp(self.log_probs)  # softmax, (M, C)
+        count = len(grad)
         if self.target.dtype.kind in "iu":
-            np.put_along_axis(
-                grad, self.target[..., None], np.take_along_axis(grad, self.target[..., None], axis=-1) - 1, axis=-1
-            )
+            grad[np.arange(count), self.labels] -= 1
         else:
-            grad -= self.target
+            grad -= self.target.reshape(grad.shape)
         grad *= g / count
-        return grad
+        return grad.reshape(x.shape)
 
 
 class BinaryCrossEntropy(Operation):

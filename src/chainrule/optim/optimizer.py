@@ -150,6 +150,14 @@ class Optimizer:
             self._fixed, self._source = _unique_tensors(items), None
         return self
 
+    def freeze_parameters(self) -> None:
+        """Look the parameters up one last time and keep that list (once lazy layers are built).
+
+        Saves walking the network at every step; the Trainer calls it after the first step.
+        """
+        if self._source is not None:
+            self._fixed, self._source = self.parameters(), None
+
     def has_parameters(self) -> bool:
         """Whether it knows where its parameters are (given, or attached); the Trainer asks."""
         return self._fixed is not None or self._source is not None

@@ -7,4 +7,6 @@ beside PyTorch's on the same configuration in the same run.
 
 CHAPTERS = {
     "ch2": ("chainrule.reproduce.ch2", "Fundamentals: linear regression and a first network on Boston housing"),
+    "ch3": ("chainrule.reproduce.ch3", "The framework: Dense, NeuralNetwork and Trainer on Boston housing"),
+    "ch4": ("chainrule.reproduce.ch4", "Extensions: softmax cross-entropy, momentum, decay, initialisation, dropout on MNIST"),
 }

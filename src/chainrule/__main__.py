@@ -1,0 +1,7 @@
+"""``python -m chainrule``: the command line (see `chainrule.cli`)."""
+
+import sys
+
+from chainrule.cli import main
+
+sys.exit(main())
