@@ -26,6 +26,11 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
+# Speed: ms/step against PyTorch and hand-written NumPy, then the engine micro-benchmarks.
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/micro.py
+
 # Every chapter's experiments beside the book's numbers (long: tens of minutes).
 reproduce: $(VENV)/.installed-test
 	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule reproduce all
