@@ -92,3 +92,58 @@ def test_trainer_prints_progress_lines(capsys):
     cr.Trainer(_net(), cr.SGD(lr=0.1)).fit(X, y, X, y, epochs=2, eval_every=1, batch_size=20)
     out = capsys.readouterr().out
     assert "epoch 1/2" in out and "test accuracy" in out
+
+
+def test_non_finite_loss_stops_with_the_place_and_keeps_the_last_good_weights():
+    X, _ = _data(64)
+    y = X @ np.ones((4, 1))
+    net = cr.NeuralNetwork([cr.Dense(1)], cr.MeanSquaredError(), seed=0)
+    trainer = cr.Trainer(net, cr.SGD(lr=50.0), quiet=True)  # far too large: the weights blow up geometrically
+    with pytest.raises(cr.NonFiniteError, match=r"epoch \d+, batch \d+ of 4: the (loss|gradient)") as caught:
+        trainer.fit(X, y, epochs=50, batch_size=16)
+    assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
+    assert len(caught.value.history.lr) >= 1
+
+
+def test_non_finite_gradient_names_the_parameter():
+    class Spike(cr.Layer):  # sqrt at 0 has an infinite derivative: 0·∞ gives NaN
+        def __init__(self):
+            super().__init__()
+            self.scale = cr.Parameter([1.0])
+
+        def forward(self, x):
+            return cr.sqrt(x * self.scale * 0.0) + x
+
+    net = cr.NeuralNetwork([Spike(), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=0)
+    X, y = _data(16)
+    with pytest.raises(cr.NonFiniteError, match="the gradient of layers.0.scale is not finite"):
+        cr.Trainer(net, cr.SGD(lr=0.1), quiet=True).fit(X, y, epochs=1, batch_size=8)
+
+
+def test_skip_mode_drops_bad_batches_and_goes_on():
+    X, _ = _data(64)
+    y = X[:, :1].copy()
+    y[5] = 1e30  # one poisoned target: the squared error of its batch overflows float32
+    net = cr.NeuralNetwork([cr.Dense(8, "tanh"), cr.Dense(1)], cr.MeanSquaredError(), seed=0)
+    history = cr.Trainer(net, cr.SGD(lr=0.05), quiet=True).fit(X, y, epochs=2, batch_size=16, on_nonfinite="skip")
+    assert len(history.skipped_batches) == 2 and history.skipped_batches[0].startswith("epoch 1, batch")
+    assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
+
+
+def test_memory_stays_flat_over_10000_mnist_sized_steps():
+    """10,000 training steps of a 784-89-10 MLP: resident memory after warm-up must not grow."""
+
+    def resident_kib():
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 600)
+    net = cr.NeuralNetwork([cr.Dense(89, "sigmoid"), cr.Dense(10)], cr.SoftmaxCrossEntropy(), seed=0)
+    trainer = cr.Trainer(net, cr.SGDMomentum(lr=0.01), quiet=True)
+    trainer.fit(X, y, epochs=20, batch_size=60)  # 200 steps of warm-up
+    before = resident_kib()
+    trainer.fit(X, y, epochs=980, batch_size=60, early_stopping=False)  # 9,800 more steps
+    growth = resident_kib() - before
+    assert growth < 4096, f"resident memory grew by {growth} KiB over 9,800 steps"

@@ -21,6 +21,6 @@ from chainrule.network import NeuralNetwork
 from chainrule.io import ModelFileError, load, save
 from chainrule import data, optim
 from chainrule.optim import SGD, AdaGrad, Adam, AdamW, RMSProp, SGDMomentum
-from chainrule.train import History, Trainer
+from chainrule.train import History, NonFiniteError, Trainer
 
 __version__ = "0.1.0"

@@ -11,11 +11,14 @@ True
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from chainrule.checkpoint import FitState, checkpoint_path, load_checkpoint, save_checkpoint
 from chainrule.network import NeuralNetwork
 from chainrule.progress import Progress
 
@@ -31,9 +34,18 @@ class History:
     test_accuracy: list[float] = field(default_factory=list)  # classifiers only
     best_epoch: int | None = None  # the evaluation whose weights the model holds at the end
     stopped_early: bool = False
+    skipped_batches: list[str] = field(default_factory=list)  # batches dropped for a non-finite loss or gradient
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class NonFiniteError(RuntimeError):
+    """The loss or a gradient became NaN or infinite; `history` holds what happened before."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
 
 
 class Trainer:
@@ -68,6 +80,10 @@ class Trainer:
         seed: int = 1,
         early_stopping: bool = True,
         patience: int = 1,
+        on_nonfinite: str = "stop",
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
     ) -> History:
         """Train for `epochs` passes over the data.
 
@@ -77,65 +93,126 @@ class Trainer:
         training stops once the test loss has not improved for `patience`
         evaluations in a row, and the network is given back the weights of its
         best evaluation — also when training runs to the end.
+
+        A loss or gradient that is NaN or infinite is caught before it reaches
+        the weights: ``on_nonfinite="stop"`` raises `NonFiniteError` (saying which
+        epoch, batch and parameter; the weights stay those of the last good
+        step), ``"skip"`` drops that batch and goes on.
+
+        With `checkpoint_dir`, a checkpoint is written every `checkpoint_every`
+        epochs (atomically); ``resume=True`` continues from it and ends with the
+        same weights as an uninterrupted run.
         """
         X_train, y_train = self._check_data(X_train, y_train, "training")
         has_test = X_test is not None
         if has_test:
             X_test, y_test = self._check_data(X_test, y_test, "test")
-        for name, value in (("epochs", epochs), ("eval_every", eval_every), ("batch_size", batch_size), ("patience", patience)):
+        for name, value in (("epochs", epochs), ("eval_every", eval_every), ("batch_size", batch_size),
+                            ("patience", patience), ("checkpoint_every", checkpoint_every)):
             if not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+        if on_nonfinite not in ("stop", "skip"):
+            raise ValueError(f"fit: on_nonfinite must be 'stop' or 'skip', got {on_nonfinite!r}")
+        if resume and checkpoint_dir is None:
+            raise ValueError("fit: resume=True needs checkpoint_dir, the folder the checkpoints were written to")
 
-        rng = np.random.default_rng(seed)
-        history = History()
-        best_loss, best_state, stale = np.inf, None, 0
-        n = len(X_train)
-        steps = -(-n // batch_size)
-        loss_fn = self.net.loss
+        settings = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed), "samples": len(X_train)}
+        if resume:
+            state = load_checkpoint(checkpoint_dir, self.net, self.optimizer, settings)
+            self._say(f"resuming from {checkpoint_path(checkpoint_dir)} at epoch {state.next_epoch + 1}")
+        else:
+            state = FitState(0, np.random.default_rng(seed), History(), settings=settings)
+        history = state.history
         self.net.train()
-        for epoch in range(epochs):
+        for epoch in range(state.next_epoch, epochs):
             self.optimizer.start_epoch(epoch, epochs)
             history.lr.append(float(self.optimizer.lr))
-            order = rng.permutation(n)
-            total = 0.0
-            with Progress(steps, f"epoch {epoch + 1}/{epochs}", enabled=not self.quiet, unit="batch") as bar:
-                for start in range(0, n, batch_size):
-                    batch = order[start : start + batch_size]
-                    self.optimizer.zero_grad()
-                    loss = loss_fn(self.net(X_train[batch]), y_train[batch])
-                    loss.backward()
-                    self.optimizer.step()
-                    if epoch == 0 and start == 0:
-                        self.optimizer.freeze_parameters()  # every lazy layer is built by now
-                    value = loss.item()
-                    total += value * len(batch)
-                    bar.update(1, loss=value)
-            history.train_loss.append(total / n)
-
+            history.train_loss.append(self._train_epoch(X_train, y_train, batch_size, epoch, epochs, state, on_nonfinite))
+            state.next_epoch = epoch + 1
+            stop = False
             if has_test and ((epoch + 1) % eval_every == 0 or epoch + 1 == epochs):
-                scores = self.net.evaluate(X_test, y_test)
-                self.net.train()
-                history.eval_epochs.append(epoch + 1)
-                history.test_loss.append(scores["loss"])
-                if "accuracy" in scores:
-                    history.test_accuracy.append(scores["accuracy"])
-                self._report(epoch + 1, epochs, history.train_loss[-1], scores)
-                if scores["loss"] < best_loss:
-                    best_loss, best_state, stale = scores["loss"], self.net.state_dict(), 0
-                    history.best_epoch = epoch + 1
-                else:
-                    stale += 1
-                    if early_stopping and stale >= patience:
-                        history.stopped_early = True
-                        self._say(f"test loss did not improve for {stale} evaluation(s): stopping after "
-                                  f"epoch {epoch + 1}, keeping the weights from epoch {history.best_epoch}")
-                        break
+                stop = self._evaluate(X_test, y_test, epoch + 1, epochs, state, early_stopping, patience)
             elif (epoch + 1) % eval_every == 0:
                 self._report(epoch + 1, epochs, history.train_loss[-1], {})
-        if early_stopping and best_state is not None:
-            self.net.load_state_dict(best_state)
+            if checkpoint_dir is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs or stop):
+                save_checkpoint(checkpoint_dir, self.net, self.optimizer, state)
+            if stop:
+                break
+        if early_stopping and state.best_state is not None:
+            self.net.load_state_dict(state.best_state)
         self.net.eval()
         return history
+
+    def _train_epoch(self, X: np.ndarray, y: np.ndarray, batch_size: int, epoch: int, epochs: int, state: FitState,
+                     on_nonfinite: str) -> float:
+        """One pass over the data in a new random order; returns the mean loss of the batches used."""
+        n = len(X)
+        order = state.shuffle_rng.permutation(n)
+        total, counted = 0.0, 0
+        loss_fn = self.net.loss
+        steps = -(-n // batch_size)
+        # NumPy's overflow warnings are silenced: non-finite values are caught and reported below, by name.
+        with Progress(steps, f"epoch {epoch + 1}/{epochs}", enabled=not self.quiet, unit="batch") as bar, \
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for index, start in enumerate(range(0, n, batch_size)):
+                batch = order[start : start + batch_size]
+                self.optimizer.zero_grad()
+                loss = loss_fn(self.net(X[batch]), y[batch])
+                value = loss.item()
+                problem = f"the loss is {value}" if not math.isfinite(value) else None
+                if problem is None:
+                    loss.backward()
+                    problem = self._nonfinite_gradient()
+                if problem is not None:
+                    where = f"epoch {epoch + 1}, batch {index + 1} of {steps}"
+                    if on_nonfinite == "stop":
+                        raise NonFiniteError(
+                            f"training stopped at {where}: {problem}. The weights are those before this batch. "
+                            "Try a smaller learning rate, gradient clipping (e.g. clip_norm=1.0) or check the "
+                            "data; on_nonfinite='skip' drops such batches instead", state.history)
+                    state.history.skipped_batches.append(where)
+                    self._say(f"skipped {where}: {problem}")
+                    bar.update(1)
+                    continue
+                self.optimizer.step()
+                if epoch == 0 and index == 0:
+                    self.optimizer.freeze_parameters()  # every lazy layer is built by now
+                    self._named_parameters = list(self.net.named_parameters())
+                total += value * len(batch)
+                counted += len(batch)
+                bar.update(1, loss=value)
+        return total / counted if counted else float("nan")
+
+    def _nonfinite_gradient(self) -> str | None:
+        """Which parameter (if any) got a NaN or infinite gradient; a cheap sum first, the exact test if it fails."""
+        named = getattr(self, "_named_parameters", None) or list(self.net.named_parameters())
+        for name, p in named:
+            if p.grad is not None and not np.isfinite(p.grad.data.sum()) and not np.isfinite(p.grad.data).all():
+                return f"the gradient of {name} is not finite"
+        return None
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, epoch: int, epochs: int, state: FitState,
+                  early_stopping: bool, patience: int) -> bool:
+        """Score the test set, keep the best weights; True when early stopping says stop."""
+        history = state.history
+        scores = self.net.evaluate(X, y)
+        self.net.train()
+        history.eval_epochs.append(epoch)
+        history.test_loss.append(scores["loss"])
+        if "accuracy" in scores:
+            history.test_accuracy.append(scores["accuracy"])
+        self._report(epoch, epochs, history.train_loss[-1], scores)
+        if scores["loss"] < state.best_loss:
+            state.best_loss, state.best_state, state.stale = scores["loss"], self.net.state_dict(), 0
+            history.best_epoch = epoch
+            return False
+        state.stale += 1
+        if early_stopping and state.stale >= patience:
+            history.stopped_early = True
+            self._say(f"test loss did not improve for {state.stale} evaluation(s): stopping after "
+                      f"epoch {epoch}, keeping the weights from epoch {history.best_epoch}")
+            return True
+        return False
 
     def _check_data(self, X: Any, y: Any, which: str) -> tuple[np.ndarray, np.ndarray]:
         X, y = np.asarray(X), np.asarray(y)

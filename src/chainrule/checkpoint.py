@@ -1,0 +1,110 @@
+"""Training checkpoints: everything needed to continue a run exactly where it stopped.
+
+A checkpoint holds the model's weights and buffers, the optimizer's state, the
+state of every random generator (the Trainer's shuffling, each layer's dropout),
+the epoch, the history and the early-stopping bookkeeping — written atomically
+(temporary file, fsync, rename; see `chainrule.io.write_archive`), so a run
+killed at any moment leaves the previous checkpoint intact. Resumed, a run
+produces the same weights as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.io import FORMAT_NAME, FORMAT_VERSION, ModelFileError, read_archive, write_archive
+
+CHECKPOINT_NAME = "checkpoint.npz"
+
+
+@dataclass
+class FitState:
+    """The Trainer's progress through `fit`: what a checkpoint saves besides weights and optimizer."""
+
+    next_epoch: int
+    shuffle_rng: np.random.Generator
+    history: Any  # train.History
+    best_loss: float = np.inf
+    best_state: dict[str, np.ndarray] | None = None
+    stale: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def checkpoint_path(directory: str | os.PathLike) -> Path:
+    return Path(directory) / CHECKPOINT_NAME
+
+
+def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, state: FitState) -> Path:
+    """Write the checkpoint for `state` into `directory` (replacing the previous one atomically)."""
+    arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in net.state_dict().items()}
+    optimizer_scalars = {}
+    for key, value in optimizer.state_dict().items():
+        if isinstance(value, np.ndarray):
+            arrays[f"optimizer/{key}"] = value
+        else:
+            optimizer_scalars[key] = value.item() if isinstance(value, np.generic) else value
+    if state.best_state is not None:
+        arrays.update({f"best/{k}": v for k, v in state.best_state.items()})
+    layer_rngs = {name: layer._rng.bit_generator.state for name, layer in net.named_layers() if layer._rng is not None}
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "kind": "checkpoint",
+        "next_epoch": state.next_epoch,
+        "settings": state.settings,
+        "shuffle_rng": state.shuffle_rng.bit_generator.state,
+        "layer_rngs": layer_rngs,
+        "history": state.history.as_dict(),
+        "best_loss": None if not np.isfinite(state.best_loss) else float(state.best_loss),
+        "stale": state.stale,
+        "optimizer": optimizer_scalars,
+    }
+    path = checkpoint_path(directory)
+    write_archive(path, arrays, meta)
+    return path
+
+
+def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, settings: dict[str, Any]) -> FitState:
+    """Restore net, optimizer and generators from `directory`; return the state to continue from.
+
+    `settings` (epochs, batch size, seed, …) must equal the checkpointed run's:
+    continuing with others would not continue the same run.
+    """
+    from chainrule.train import History
+
+    path = checkpoint_path(directory)
+    if not path.exists():
+        raise FileNotFoundError(f"resume=True but there is no checkpoint at {path}; start without resume first")
+    arrays, meta = read_archive(path)
+    if meta.get("kind") != "checkpoint":
+        raise ModelFileError(f"{path}: this is a saved model, not a training checkpoint")
+    changed = {k: (meta["settings"].get(k), v) for k, v in settings.items() if meta["settings"].get(k) != v}
+    if changed:
+        shown = ", ".join(f"{k}: {old!r} in the checkpoint, {new!r} now" for k, (old, new) in changed.items())
+        raise ValueError(f"cannot resume from {path} with different settings ({shown})")
+    net.load_state_dict({k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")})
+    optimizer_state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
+    optimizer_state.update(meta["optimizer"])
+    optimizer.load_state_dict(optimizer_state)
+    layers = dict(net.named_layers())
+    for name, rng_state in meta["layer_rngs"].items():
+        if name not in layers:
+            raise ModelFileError(f"{path}: the checkpoint has a random generator for a layer {name!r} this model lacks")
+        layers[name].rng.bit_generator.state = rng_state
+    shuffle_rng = np.random.default_rng()
+    shuffle_rng.bit_generator.state = meta["shuffle_rng"]
+    best = {k[len("best/") :]: v for k, v in arrays.items() if k.startswith("best/")}
+    return FitState(
+        next_epoch=int(meta["next_epoch"]),
+        shuffle_rng=shuffle_rng,
+        history=History(**meta["history"]),
+        best_loss=np.inf if meta["best_loss"] is None else float(meta["best_loss"]),
+        best_state=best or None,
+        stale=int(meta["stale"]),
+        settings=dict(meta["settings"]),
+    )
