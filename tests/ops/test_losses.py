@@ -83,3 +83,14 @@ def test_float32_loss_matches_torch():
     assert ours.dtype == np.float32
     theirs = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels))
     assert ours.item() == pytest.approx(theirs.item(), rel=1e-6)
+
+
+def test_empty_batches_are_explained():
+    for fn, target in ((cr.ops.softmax_cross_entropy, np.zeros(0, dtype=int)), (cr.ops.mean_squared_error, np.zeros((0, 3)))):
+        with pytest.raises(ValueError, match="the batch is empty"):
+            fn(cr.Tensor(np.zeros((0, 3))), target)
+
+
+def test_float_labels_get_a_hint():
+    with pytest.raises(ValueError, match=r"class labels stored as floats: pass y.astype\(int\)"):
+        cr.ops.softmax_cross_entropy(cr.Tensor(np.zeros((2, 3))), np.array([0.0, 2.0]))

@@ -94,7 +94,9 @@ class BinaryCrossEntropy(Operation):
         return (sig - self.target) * (g / x.size)
 
 
-def _as_target(target: Any, dtype: np.dtype) -> np.ndarray:
+def _as_target(target: Any, dtype: np.dtype, prediction: Any = None, name: str = "loss") -> np.ndarray:
+    if prediction is not None and np.size(getattr(prediction, "data", prediction)) == 0:
+        raise ValueError(f"{name}: the batch is empty (prediction of shape {np.shape(prediction)}); a loss needs samples")
     target = target.data if isinstance(target, Tensor) else np.asarray(target)
     if target.dtype.kind == "f":
         return target.astype(dtype, copy=False)
@@ -109,7 +111,7 @@ def _dtype_of(x: Any) -> np.dtype:
 
 def mean_squared_error(prediction: Any, target: Any) -> Tensor:
     """Mean over all elements of (prediction − target)²."""
-    t = _as_target(target, _dtype_of(prediction)).astype(_dtype_of(prediction), copy=False)
+    t = _as_target(target, _dtype_of(prediction), prediction, "mean_squared_error").astype(_dtype_of(prediction), copy=False)
     if np.shape(prediction) != t.shape:
         raise ValueError(
             f"mean_squared_error: prediction has shape {np.shape(prediction)} but target has shape {t.shape}; "
@@ -127,7 +129,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     shape = tuple(np.shape(logits))
     if len(shape) < 2:
         raise ValueError(f"softmax_cross_entropy: logits need shape (N, classes), got {shape}")
-    t = _as_target(target, _dtype_of(logits))
+    t = _as_target(target, _dtype_of(logits), logits, "softmax_cross_entropy")
     classes = shape[-1]
     if t.dtype.kind in "iub":
         if t.shape != shape[:-1]:
@@ -141,16 +143,19 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
             )
         t = t.astype(np.int64, copy=False)
     elif t.shape != shape:
+        hint = ""
+        if t.shape == shape[:-1] and np.all(np.mod(t, 1) == 0):
+            hint = "; these look like class labels stored as floats: pass y.astype(int)"
         raise ValueError(
             f"softmax_cross_entropy: one-hot targets need the logits' shape {shape}, got {t.shape} "
-            "(or pass integer class labels)"
+            f"(or pass integer class labels){hint}"
         )
     return SoftmaxCrossEntropy(t)(logits)
 
 
 def binary_cross_entropy(logits: Any, target: Any) -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably from logits."""
-    t = _as_target(target, _dtype_of(logits)).astype(_dtype_of(logits), copy=False)
+    t = _as_target(target, _dtype_of(logits), logits, "binary_cross_entropy").astype(_dtype_of(logits), copy=False)
     if np.shape(logits) != t.shape:
         raise ValueError(f"binary_cross_entropy: logits have shape {np.shape(logits)} but targets {t.shape}")
     if t.size and (t.min() < 0 or t.max() > 1):
