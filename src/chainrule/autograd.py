@@ -111,16 +111,19 @@ class Operation:
         raise NotImplementedError
 
     def __call__(self, *inputs: Any) -> Any:
-        tensors, dtype, record = _prepare_inputs(inputs, self.name)
+        tensors, dtype, record = _prepare_inputs(inputs, self)
         ys = self.forward(*[t.data for t in tensors])
         if self.out_dtype is not None:
             dtype = self.out_dtype
         if self.multiple_outputs:
-            ys = tuple(_checked_output(y, dtype, self.name) for y in ys)
+            ys = tuple(_checked_output(y, dtype, self) for y in ys)
             outputs = tuple(Tensor._wrap(y, record) for y in ys)
         else:
-            ys = _checked_output(ys, dtype, self.name)
-            outputs = (Tensor._wrap(ys, record),)
+            ys = _checked_output(ys, dtype, self)
+            output = Tensor._wrap(ys, record)
+            if not record:
+                return output
+            outputs = (output,)
         if record:
             self.inputs = tensors
             self.needs_grad = tuple([t.requires_grad for t in tensors])
@@ -137,7 +140,7 @@ class Operation:
         self.released = True
 
 
-def _prepare_inputs(inputs: tuple, op_name: str) -> tuple[tuple[Tensor, ...], np.dtype, bool]:
+def _prepare_inputs(inputs: tuple, op: Operation) -> tuple[tuple[Tensor, ...], np.dtype, bool]:
     """Check the tensors share one dtype, wrap constants in it, and decide whether to record.
 
     Returns the inputs as tensors, their dtype, and whether the call joins the graph.
@@ -152,7 +155,7 @@ def _prepare_inputs(inputs: tuple, op_name: str) -> tuple[tuple[Tensor, ...], np
                 dtype = x_dtype
             elif x_dtype is not dtype and x_dtype != dtype:
                 raise TypeError(
-                    f"{op_name}: cannot combine tensors of dtype {dtype} and {x_dtype}; "
+                    f"{op.name}: cannot combine tensors of dtype {dtype} and {x_dtype}; "
                     "cast one with .astype() so both have the same dtype"
                 )
             if x.requires_grad:
@@ -166,11 +169,11 @@ def _prepare_inputs(inputs: tuple, op_name: str) -> tuple[tuple[Tensor, ...], np
     return inputs, dtype, record and _grad_mode.enabled
 
 
-def _checked_output(y: Any, dtype: np.dtype, op_name: str) -> np.ndarray:
+def _checked_output(y: Any, dtype: np.dtype, op: Operation) -> np.ndarray:
     if type(y) is not np.ndarray:
         y = np.asarray(y)
     if y.dtype is not dtype and y.dtype != dtype:
-        raise RuntimeError(f"internal error: {op_name}.forward returned {y.dtype} for {dtype} inputs")
+        raise RuntimeError(f"internal error: {op.name}.forward returned {y.dtype} for {dtype} inputs")
     return y
 
 

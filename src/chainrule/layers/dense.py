@@ -19,7 +19,7 @@ import numpy as np
 from chainrule.init import SCHEMES, initialize
 from chainrule.layers.activations import Activation, as_activation
 from chainrule.layers.base import Layer
-from chainrule.ops.linear import linear
+from chainrule.ops.linear import Linear
 from chainrule.tensor import Parameter, Tensor
 
 
@@ -80,13 +80,14 @@ class Dense(Layer):
             self._build(int(np.shape(state[prefix + "weight"])[0]))
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_input(x)
-        if self.weight is None:
-            self._build(x.shape[1])
+        if x.ndim != 2 or x.shape[1] != self.input_size or x.dtype != self.dtype:
+            self._check_input(x)  # explains what is wrong, or the layer is still unbuilt
+            if self.weight is None:
+                self._build(x.shape[1])
         fused = self.activation.fused_name if isinstance(self.activation, Activation) else None
-        if fused is not None:
-            return linear(x, self.weight, self.bias, fused)
-        return self.activation(linear(x, self.weight, self.bias))
+        operation = Linear(fused or "linear")
+        y = operation(x, self.weight) if self.bias is None else operation(x, self.weight, self.bias)
+        return y if fused is not None else self.activation(y)
 
     def _check_input(self, x: Tensor) -> None:
         expected = "n_in" if self.input_size is None else self.input_size
