@@ -21,7 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 # The main job: the book's best chapter-4 network on MNIST (the data ships in data/).
 demo: $(VENV)/.installed-demo
-	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule train mnist-mlp
+	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule train mnist-book
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

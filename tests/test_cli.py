@@ -22,7 +22,7 @@ def test_help_explains_every_command(capsys):
 
 def test_train_info_evaluate_round_trip(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    assert main(["train", "mnist-mlp", "--quick", "--quiet", "--data", DATA, "--save", str(model)]) == 0
+    assert main(["train", "mnist-book", "--quick", "--quiet", "--data", DATA, "--save", str(model)]) == 0
     out = capsys.readouterr().out
     assert "test accuracy" in out and "the book printed 97.46 %" in out and model.exists()
     assert main(["info", str(model)]) == 0

@@ -1,9 +1,9 @@
 """The command line: ``chainrule`` (or ``python -m chainrule``).
 
-    chainrule train mnist-mlp              train a named example, save it
-    chainrule reproduce ch4                a chapter's experiments beside the book's numbers
-    chainrule evaluate runs/mnist-mlp.npz  test a saved model on its data set
-    chainrule info runs/mnist-mlp.npz      what a saved model is
+    chainrule train mnist-book              train a named example, save it
+    chainrule reproduce ch4                 a chapter's experiments beside the book's numbers
+    chainrule evaluate runs/mnist-book.npz  test a saved model on its data set
+    chainrule info runs/mnist-book.npz      what a saved model is
 
 Run ``chainrule COMMAND --help`` for each command's options.
 """
