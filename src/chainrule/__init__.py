@@ -19,7 +19,7 @@ from chainrule.layers import (
 from chainrule.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from chainrule.network import NeuralNetwork
 from chainrule.io import ModelFileError, load, save
-from chainrule import data, optim
+from chainrule import data, optim, viz
 from chainrule.optim import SGD, AdaGrad, Adam, AdamW, RMSProp, SGDMomentum
 from chainrule.train import History, NonFiniteError, Trainer
 
