@@ -4,9 +4,14 @@ One module per family; see each module's docstring for the derivations.
 """
 
 from chainrule.ops.activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from chainrule.ops.conv import conv2d
 from chainrule.ops.dropout import dropout
+from chainrule.ops.embedding import embedding
 from chainrule.ops.linear import linear
 from chainrule.ops.losses import binary_cross_entropy, mean_squared_error, softmax_cross_entropy
+from chainrule.ops.normalization import batch_norm
+from chainrule.ops.pooling import avg_pool2d, max_pool2d
+from chainrule.ops.recurrent import gru, lstm, rnn
 from chainrule.ops.arithmetic import add, cast, div, matmul, mul, neg, pow, sub
 from chainrule.ops.elementwise import abs, clip, exp, log, sqrt
 from chainrule.ops.indexing import getitem, scatter_add, where
@@ -14,6 +19,8 @@ from chainrule.ops.reductions import max, mean, sum, sum_to
 from chainrule.ops.shape import broadcast_to, concat, flatten, reshape, split, stack, swapaxes, transpose
 
 __all__ = [
+    "embedding", "gru", "lstm", "rnn",
+    "avg_pool2d", "batch_norm", "conv2d", "max_pool2d",
     "abs", "add", "binary_cross_entropy", "broadcast_to", "cast", "clip", "concat", "div", "dropout",
     "exp", "flatten", "getitem", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "mean",
     "mean_squared_error", "mul", "neg", "pow", "relu", "reshape", "scatter_add", "sigmoid", "softmax",

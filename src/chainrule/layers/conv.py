@@ -1,0 +1,132 @@
+"""`Conv2D`: a 2-D convolution layer, y = f(conv(x, W) + b), on (N, C, H, W) images.
+
+Parameters: `weight` W of shape (out_channels, in_channels, kh, kw) and `bias` b of
+shape (out_channels,). As `Dense` does with its inputs, the layer reads in_channels
+from the first batch it sees unless `in_channels` is given. Linear, Sigmoid, Tanh and
+ReLU activations run inside the convolution's operation (`chainrule.ops.conv`);
+others are applied after it.
+
+The book's ``Conv2D(out_channels=16, param_size=5, ...)`` pads "same" (param_size // 2)
+and has no bias: ``Conv2D(16, 5, padding=2, bias=False)`` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from chainrule.init import SCHEMES, initialize
+from chainrule.layers.activations import Activation, as_activation
+from chainrule.layers.base import Layer
+from chainrule.ops.conv import as_pair, check_fits, check_image_batch, conv2d
+from chainrule.tensor import Parameter, Tensor
+
+
+class Conv2D(Layer):
+    """A convolution layer.
+
+    Args:
+        out_channels: the number of filters O.
+        kernel_size: k or (kh, kw).
+        stride, dilation: an int or a (height, width) pair.
+        padding: an int, a pair, or "same" (stride 1 and an odd kernel: the output keeps H×W).
+        activation: a layer (``Tanh()``), a name (``"tanh"``) or None.
+        weight_init: "glorot" (default), "he" or "standard"; fans count the kernel's
+            area (fan_in = C·kh·kw, fan_out = O·kh·kw), as in PyTorch.
+        in_channels: C, if known; otherwise read from the first input.
+        bias: whether to add a bias (starts at zero).
+
+    Input (N, C, H, W) → output (N, O, Ho, Wo), Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1)/stride⌋ + 1.
+
+    >>> layer = Conv2D(8, 3, padding="same", activation="relu")
+    >>> layer(np.zeros((2, 1, 28, 28))).shape, layer.weight.shape
+    ((2, 8, 28, 28), (8, 1, 3, 3))
+    """
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        activation: Layer | str | None = None,
+        weight_init: str = "glorot",
+        in_channels: int | None = None,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if not isinstance(out_channels, (int, np.integer)) or isinstance(out_channels, bool) or out_channels <= 0:
+            raise ValueError(f"Conv2D(out_channels): must be a positive integer, got {out_channels!r}")
+        if weight_init not in SCHEMES:
+            raise ValueError(f"Conv2D: weight_init must be one of {SCHEMES}, got {weight_init!r}")
+        self.out_channels = int(out_channels)
+        self.kernel_size = as_pair(kernel_size, "Conv2D: kernel_size", 1)
+        self.stride = as_pair(stride, "Conv2D: stride", 1)
+        self.dilation = as_pair(dilation, "Conv2D: dilation", 1)
+        self.padding = padding if padding == "same" else as_pair(padding, "Conv2D: padding", 0)
+        self._padding = self._resolve_padding()
+        self.activation = as_activation(activation)
+        self.weight_init = weight_init
+        self.use_bias = bool(bias)
+        self.in_channels: int | None = None
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if in_channels is not None:
+            self._build(int(in_channels))
+
+    def _resolve_padding(self) -> tuple[int, int]:
+        if self.padding != "same":
+            return self.padding
+        spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
+        if self.stride != (1, 1) or any(span % 2 == 0 for span in spans):
+            raise ValueError(
+                f"Conv2D: padding='same' needs stride 1 and an odd kernel, got kernel {self.kernel_size} "
+                f"and stride {self.stride}; give the padding as numbers instead"
+            )
+        return (spans[0] // 2, spans[1] // 2)
+
+    def _build(self, in_channels: int) -> None:
+        self.in_channels = in_channels
+        shape = (self.out_channels, in_channels, *self.kernel_size)
+        self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+
+    def reset_parameters(self) -> None:
+        if self.in_channels is not None:
+            self._build(self.in_channels)
+
+    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+        if self.weight is None and prefix + "weight" in state:
+            self._build(int(np.shape(state[prefix + "weight"])[1]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        name = f"Conv2D({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"
+        check_image_batch(x.shape, name)
+        if self.in_channels is not None and x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{name} was built for {self.in_channels} input channels but got input of shape {x.shape} "
+                f"({x.shape[1]} channels); in NCHW the channels are axis 1"
+            )
+        if x.dtype != self.dtype:
+            raise TypeError(f"{name} has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+        check_fits(name, x.shape[2:], self.kernel_size, self._padding, self.dilation)
+        if self.weight is None:
+            self._build(x.shape[1])
+        fused = self.activation.fused_name if isinstance(self.activation, Activation) else None
+        y = conv2d(x, self.weight, self.bias, self.stride, self._padding, self.dilation, fused or "linear")
+        return y if fused is not None else self.activation(y)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "out_channels": self.out_channels,
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "activation": self.activation,
+            "weight_init": self.weight_init,
+            "in_channels": self.in_channels,
+            "bias": self.use_bias,
+        }

@@ -1,0 +1,47 @@
+"""`Embedding(num_embeddings, embedding_dim)`: integer tokens → learned vectors.
+
+The layer holds a weight (num_embeddings, embedding_dim) and returns its rows
+picked by the tokens: input of any integer shape S → output S + (embedding_dim,).
+It is the one-hot input times a weight matrix, without building the one-hot;
+its backward adds the gradient of every occurrence of a token into that token's
+row (`chainrule.ops.embedding`). The weights start from N(0, 1), as in PyTorch.
+
+The input stays an integer array (``converts_input = False``); a token outside
+0..num_embeddings − 1 is an error that names the vocabulary size.
+
+>>> layer = Embedding(65, 16)
+>>> layer(np.array([[0, 12, 64]])).shape
+(1, 3, 16)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.layers.base import Layer
+from chainrule.ops.embedding import embedding
+from chainrule.tensor import Parameter, Tensor
+
+
+class Embedding(Layer):
+    converts_input = False
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+        super().__init__()
+        for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"Embedding({arg}=...): {arg} must be a positive integer, got {value!r}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        weight = self.rng.standard_normal((self.num_embeddings, self.embedding_dim)).astype(self.dtype)
+        self.weight = Parameter(weight, dtype=self.dtype)
+
+    def forward(self, indices: Any) -> Tensor:
+        return embedding(indices, self.weight)
+
+    def config(self) -> dict[str, Any]:
+        return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim}

@@ -1,0 +1,88 @@
+"""`BatchNorm`: batch normalisation of (N, C) activations or (N, C, H, W) feature maps.
+
+Learned per-channel scale `weight` (γ, starts at 1) and shift `bias` (β, starts at 0);
+buffers `running_mean` (starts at 0) and `running_var` (starts at 1), saved in
+`state_dict` with the parameters. In training mode each batch is normalised with its
+own mean and (biased) variance and the running averages move towards them by
+`momentum` (the unbiased variance, as PyTorch); in `eval()` mode the running averages
+are used. One layer covers both ``torch.nn.BatchNorm1d`` (2-D input) and
+``BatchNorm2d`` (4-D input, statistics over N, H, W). The formulas are in
+`chainrule.ops.normalization`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from chainrule.layers.base import Layer
+from chainrule.ops.normalization import batch_norm
+from chainrule.tensor import Parameter, Tensor
+
+
+class BatchNorm(Layer):
+    """Normalise each channel (axis 1), then scale and shift it.
+
+    Args:
+        num_features: the number of channels C; read from the first input if not given.
+        momentum: how far the running averages move towards each batch's statistics.
+        eps: added to the variance before the square root.
+
+    >>> layer = BatchNorm()
+    >>> out = layer(np.random.default_rng(0).normal(5.0, 3.0, size=(64, 4)))
+    >>> bool(abs(out.numpy().mean()) < 1e-5), layer.running_mean.shape
+    (True, (4,))
+    """
+
+    buffer_names = ("running_mean", "running_var")
+
+    def __init__(self, num_features: int | None = None, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum}")
+        if eps <= 0:
+            raise ValueError(f"BatchNorm: eps must be positive, got {eps}")
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.num_features: int | None = None
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        self.running_mean: np.ndarray | None = None
+        self.running_var: np.ndarray | None = None
+        if num_features is not None:
+            if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+                raise ValueError(f"BatchNorm(num_features): must be a positive integer, got {num_features!r}")
+            self._build(int(num_features))
+
+    def _build(self, num_features: int) -> None:
+        self.num_features = num_features
+        self.weight = Parameter(np.ones(num_features, dtype=self.dtype), dtype=self.dtype)
+        self.bias = Parameter(np.zeros(num_features, dtype=self.dtype), dtype=self.dtype)
+        self.running_mean = np.zeros(num_features, dtype=self.dtype)
+        self.running_var = np.ones(num_features, dtype=self.dtype)
+
+    def reset_parameters(self) -> None:
+        if self.num_features is not None:
+            self._build(self.num_features)
+
+    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+        if self.weight is None and prefix + "weight" in state:
+            self._build(int(np.shape(state[prefix + "weight"])[0]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (2, 4):
+            hint = "; a batch of single-channel images needs the channel axis: x[:, None]" if x.ndim == 3 else ""
+            raise ValueError(f"BatchNorm expects input of shape (N, C) or (N, C, H, W), got {x.shape}{hint}")
+        if self.num_features is not None and x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm({self.num_features}) expected {self.num_features} channels on axis 1, got input {x.shape}"
+            )
+        if x.dtype != self.dtype:
+            raise TypeError(f"BatchNorm has {self.dtype} parameters but got a {x.dtype} input; cast one of them")
+        if self.weight is None:
+            self._build(x.shape[1])
+        return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
+                          self.training, self.momentum, self.eps)
+
+    def config(self) -> dict[str, Any]:
+        return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps}

@@ -1,0 +1,47 @@
+"""`MaxPool2D` and `AvgPool2D`: pooling layers over (N, C, H, W) feature maps.
+
+Each wraps the operation of the same name in `chainrule.ops.pooling` (where the
+derivatives are written). No parameters. The stride defaults to the kernel size
+(non-overlapping windows), as in PyTorch and Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from chainrule.layers.base import Layer
+from chainrule.ops.conv import as_pair
+from chainrule.ops.pooling import avg_pool2d, max_pool2d
+from chainrule.tensor import Tensor
+
+
+class _Pool2D(Layer):
+    def __init__(self, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+                 padding: int | Sequence[int] = 0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = as_pair(kernel_size, f"{name}: kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else as_pair(stride, f"{name}: stride", 1)
+        self.padding = as_pair(padding, f"{name}: padding", 0)
+
+    def config(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+
+
+class MaxPool2D(_Pool2D):
+    """The maximum of each window (padding counts as −∞); the gradient goes to the window's arg-max.
+
+    >>> import numpy as np
+    >>> MaxPool2D(2)(np.zeros((1, 3, 28, 28))).shape
+    (1, 3, 14, 14)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2D(_Pool2D):
+    """The mean of each window (zero padding counts in the divisor, as PyTorch's default)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)

@@ -1,0 +1,48 @@
+"""`TimeDistributed(layer)`: apply a layer to every step of a sequence.
+
+A batch of sequences (N, T, F) is reshaped to (N·T, F), passed through the
+layer as one big batch, and the result (N·T, F′) reshaped back to (N, T, F′).
+So one GEMM serves every step, and the layer's weights are shared across time,
+as Keras's ``TimeDistributed`` and a PyTorch ``Linear`` on a 3-D input do.
+
+>>> from chainrule.layers.dense import Dense
+>>> head = TimeDistributed(Dense(65, input_size=256))
+>>> head(np.zeros((32, 25, 256))).shape
+(32, 25, 65)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.layers.base import Layer
+from chainrule.ops.shape import reshape
+from chainrule.tensor import Tensor
+
+
+class TimeDistributed(Layer):
+    def __init__(self, layer: Layer) -> None:
+        super().__init__()
+        if not isinstance(layer, Layer):
+            raise TypeError(f"TimeDistributed wraps a layer, got {type(layer).__name__}")
+        self.layer = layer
+
+    @property
+    def converts_input(self) -> bool:  # type: ignore[override]
+        return self.layer.converts_input
+
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
+        if np.ndim(x) < 3:
+            raise ValueError(
+                f"TimeDistributed({type(self.layer).__name__}) expected a batch of sequences (N, T, ...), "
+                f"got shape {np.shape(x)}; for a plain batch (N, ...) call the layer itself"
+            )
+        N, T = x.shape[:2]
+        steps = (N * T, *x.shape[2:])  # integer tokens (for an Embedding) stay a plain array
+        y = self.layer(reshape(x, steps) if isinstance(x, Tensor) else np.reshape(x, steps))
+        return reshape(y, (N, T, *y.shape[1:]))
+
+    def config(self) -> dict[str, Any]:
+        return {"layer": self.layer}

@@ -1,0 +1,199 @@
+"""Max and average pooling over 2-D windows, NCHW, as ``torch.nn.functional.max_pool2d`` / ``avg_pool2d``.
+
+For x (N, C, H, W), a kh×kw window moved by stride s over x padded by p gives
+y (N, C, Ho, Wo), Ho = ⌊(H + 2p − kh) / s⌋ + 1 (floor mode). Write x̃ for the padded
+input and x̃_ae for its strided slice at kernel offset (a, e): x̃_ae[n, c, i, j] =
+x̃[n, c, s·i + a, s·j + e], one value of every window. Then
+
+    max pool:  y = max over (a, e) of x̃_ae           (padding is −∞: it never wins)
+    avg pool:  y = (1 / (kh·kw)) Σ_(a, e) x̃_ae       (padding is 0 and counts in the
+                                                       divisor: count_include_pad=True)
+
+Backward, with g = ∂L/∂y:
+
+    avg:  ∂L/∂x̃_ae = g / (kh·kw) for every offset (the windows' gradient is shared evenly)
+    max:  ∂L/∂x̃_ae = g where (a, e) is the window's arg-max, else 0. The max is piecewise
+          the identity of one element, so exactly one element per window gets g. On ties
+          it is the *first* maximum in scan order (row by row), PyTorch's rule: the backward
+          visits the offsets in that order and gives g to the first one equal to y.
+
+Where windows overlap (stride < kernel) an input element collects gradient from several
+windows, so the slices are added; otherwise they are disjoint and simply written.
+
+Fast path: windows that tile the input (stride = kernel, no padding) need no padded copy,
+and their backward writes each offset's slice once (no zero-fill, no accumulation). The
+forward is kh·kw elementwise maxima (or sums) of strided views of x, never a Python loop
+over pixels. (Viewing x as (N, C, Ho, kh, Wo, kw) and reducing axes 3 and 5 is also
+copy-free, but NumPy's two-axis reduction over short axes measured 5-40× slower than the
+kh·kw elementwise passes, so it is not used.) Outputs and gradients keep the memory
+order of x: a channels-last feature map from `conv2d` stays channels-last.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from chainrule.autograd import Operation
+from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size
+from chainrule.ops.scratch import take_like
+from chainrule.tensor import Tensor
+
+
+class _Pool2d(Operation):
+    """Shared geometry: kernel, stride, padding, and the strided view at each kernel offset."""
+
+    second_order = False
+    pad_value = 0.0
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair) -> None:
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def _out_size(self, shape: tuple) -> tuple[int, int]:
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+        return output_size(shape[2], kh, sh, ph), output_size(shape[3], kw, sw, pw)
+
+    def _padded(self, x: np.ndarray) -> np.ndarray:
+        """x̃: x padded with `pad_value` (x itself without padding)."""
+        (ph, pw), (n, c, h, w) = self.padding, x.shape
+        if not (ph or pw):
+            return x
+        padded = np.full((n, c, h + 2 * ph, w + 2 * pw), self.pad_value, dtype=x.dtype)
+        padded[:, :, ph : ph + h, pw : pw + w] = x
+        return padded
+
+    def _offsets(self, padded: np.ndarray, out_size: tuple[int, int]) -> Iterator[np.ndarray]:
+        """x̃_ae for each kernel offset (a, e) in scan order: all (ho, wo) windows' element (a, e)."""
+        (kh, kw), (sh, sw), (ho, wo) = self.kernel, self.stride, out_size
+        for a in range(kh):
+            for e in range(kw):
+                yield padded[:, :, a : a + sh * (ho - 1) + 1 : sh, e : e + sw * (wo - 1) + 1 : sw]
+
+    def _reduce(self, x: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+        """ufunc folded over the kh·kw offset slices (np.maximum or np.add); keeps x's memory order."""
+        slices = self._offsets(self._padded(x), self._out_size(x.shape))
+        first = next(slices)
+        y = take_like(first)
+        np.copyto(y, first)
+        for view in slices:
+            ufunc(y, view, out=y)
+        return y
+
+    def _scatter(self, x: np.ndarray, gradient_at: Callable[[int, np.ndarray | None], Any]) -> np.ndarray:
+        """∂L/∂x from each offset slice's gradient: gradient_at(o, out) writes it into out, or returns it."""
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+        overlap = sh < kh or sw < kw
+        if ph or pw:
+            n, c, h, w = x.shape
+            gx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+        else:  # in x's memory order; every element is written when the windows tile x
+            tiles = not overlap and x.shape[2] % kh == 0 and x.shape[3] % kw == 0
+            gx = take_like(x)
+            if not tiles:
+                gx.fill(0)
+        for o, view in enumerate(self._offsets(gx, self._out_size(x.shape))):
+            if overlap:
+                view += gradient_at(o, None)
+            else:
+                gradient_at(o, view)
+        return gx[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]] if ph or pw else gx
+
+
+def _in_layout_of(template: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """`a` as a dense array in the memory order of `template` (same shape): one copy, if needed.
+
+    Elementwise passes over arrays of different orders (a gradient from Flatten, NCHW,
+    against a channels-last feature map) or with gaps (the middle of a padded array)
+    run several times slower than one copy followed by passes in a single dense order.
+    """
+    order = np.argsort(template.strides, kind="stable")[::-1]
+    if np.argsort(a.strides, kind="stable")[::-1].tolist() == order.tolist() and a.transpose(order).flags.c_contiguous:
+        return a
+    out = take_like(template)
+    np.copyto(out, a)
+    return out
+
+
+class MaxPool2d(_Pool2d):
+    """y = max of each window; ∂L/∂x = g at each window's first arg-max (module docstring)."""
+
+    pad_value = -np.inf
+
+    def forward(self, x):
+        return self._reduce(x, np.maximum)
+
+    def backward(self, g, x, y):
+        g = _in_layout_of(y, g)
+        # masks[o]: offset o holds the window's first maximum (equal to y, and no earlier offset was)
+        masks, taken = [], None
+        for view in self._offsets(self._padded(x), y.shape[2:]):
+            hit = np.equal(view, y)
+            if taken is None:
+                taken = hit.copy()
+            else:
+                np.greater(hit, taken, out=hit)  # for booleans, hit > taken is hit and not taken
+                taken |= hit
+            masks.append(hit)
+
+        def routed(o: int, out: np.ndarray | None) -> np.ndarray:
+            return np.multiply(g, masks[o], out=out)
+
+        return self._scatter(x, routed)
+
+
+class AvgPool2d(_Pool2d):
+    """y = mean of each window (padding counts as zeros); ∂L/∂x = g/(kh·kw) to every element."""
+
+    def forward(self, x):
+        y = self._reduce(x, np.add)
+        y *= x.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+        return y
+
+    def backward(self, g, x, y):
+        share = _in_layout_of(y, g) * g.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+
+        def shared(o: int, out: np.ndarray | None) -> np.ndarray:
+            if out is not None:
+                np.copyto(out, share)
+            return share
+
+        return self._scatter(x, shared)
+
+
+def _pool_arguments(name: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pair]:
+    kernel = as_pair(kernel_size, f"{name}: kernel_size", 1)
+    stride_ = kernel if stride is None else as_pair(stride, f"{name}: stride", 1)
+    padding_ = as_pair(padding, f"{name}: padding", 0)
+    shape = tuple(np.shape(getattr(x, "data", x)))
+    check_image_batch(shape, name)
+    if padding_[0] > kernel[0] // 2 or padding_[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{name}: padding {padding_} must be at most half the kernel size {kernel} "
+            "(a window may not lie wholly in the padding), as in PyTorch"
+        )
+    check_fits(name, shape[2:], kernel, padding_)
+    return kernel, stride_, padding_
+
+
+def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0) -> Tensor:
+    """The maximum of each kernel_size window of (N, C, H, W) images; stride defaults to kernel_size.
+
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> max_pool2d(x, 2).numpy()[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    """
+    return MaxPool2d(*_pool_arguments("max_pool2d", x, kernel_size, stride, padding))(x)
+
+
+def avg_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0) -> Tensor:
+    """The mean of each kernel_size window (zero padding counts, as PyTorch's count_include_pad=True).
+
+    >>> avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).numpy()[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    """
+    return AvgPool2d(*_pool_arguments("avg_pool2d", x, kernel_size, stride, padding))(x)
