@@ -1,0 +1,97 @@
+"""Generating text: sample one character at a time from the model's softmax, with a temperature.
+
+The prompt is read through the model first (its state then holds the prompt);
+after that, each step turns the logits l of the last character into
+
+    p_c = exp(l_c / τ) / Σ_c′ exp(l_c′ / τ)
+
+draws the next character from p, and feeds it back in. τ = 1 samples the model's
+own distribution; τ < 1 sharpens it (τ → 0 is greedy: always the most likely
+character), τ > 1 flattens it.
+
+A trained model is saved with its vocabulary (`save_model`), so that
+`sample_from_file` — and ``python -m chainrule sample MODEL --prompt KING`` — can
+decode what it generates without the training text.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from chainrule.autograd import no_grad
+from chainrule.data.text import Vocabulary
+from chainrule.io import ModelFileError, load, save
+from chainrule.layers.base import Layer
+
+
+def save_model(model: Layer, vocabulary: Vocabulary, path: str | os.PathLike) -> None:
+    """Save a character model with its vocabulary (in the file's JSON header, as ``extra["vocabulary"]``)."""
+    save(model, path, extra={"vocabulary": vocabulary.to_dict()})
+
+
+def load_model(path: str | os.PathLike) -> tuple[Layer, Vocabulary]:
+    """The model and vocabulary `save_model` wrote."""
+    model = load(path)
+    saved = getattr(model, "metadata", {}).get("vocabulary")
+    if saved is None:
+        raise ModelFileError(f"{path}: the file holds no vocabulary; save character models with save_model(model, vocabulary, path)")
+    return model, Vocabulary.from_dict(saved)
+
+
+def _check(vocabulary: Vocabulary, prompt: str, length: int, temperature: float) -> None:
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(f"sample: the prompt must be a non-empty string, got {prompt!r}")
+    missing = sorted({c for c in prompt if c not in vocabulary})
+    if missing:
+        shown = "".join(vocabulary.chars)
+        raise ValueError(
+            f"sample: the prompt uses {', '.join(map(repr, missing))}, not among the model's {len(vocabulary)} "
+            f"characters {shown!r}; use only those"
+        )
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"sample: length must be a non-negative integer, got {length!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
+            temperature > 0 and math.isfinite(temperature)):
+        raise ValueError(f"sample: temperature must be a finite number > 0 (→ 0 is greedy), got {temperature!r}")
+
+
+def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, temperature: float = 1.0,
+           rng: np.random.Generator | None = None) -> str:
+    """The prompt followed by `length` generated characters.
+
+    Args:
+        model: returns ``(logits (1, T, V), state)`` for tokens (1, T), e.g. `CharLanguageModel`.
+        vocabulary: the characters the model was trained on.
+        prompt: the text to continue (every character must be in the vocabulary).
+        length: how many characters to generate.
+        temperature: τ > 0 (see the module docstring).
+        rng: the random generator; the same seed gives the same text.
+    """
+    _check(vocabulary, prompt, length, temperature)
+    rng = rng if rng is not None else np.random.default_rng()
+    was_training = model.training
+    model.eval()
+    generated = []
+    try:
+        with no_grad():
+            logits, state = model(vocabulary.encode(prompt)[None], None)
+            for _ in range(length):
+                scores = logits.data[0, -1].astype(np.float64) / temperature
+                p = np.exp(scores - scores.max())
+                token = int(rng.choice(len(p), p=p / p.sum()))
+                generated.append(token)
+                logits, state = model(np.array([[token]]), state)
+    finally:
+        model.train(was_training)
+    return prompt + vocabulary.decode(np.array(generated, dtype=np.int64))
+
+
+def sample_from_file(path: str | os.PathLike, prompt: str, length: int, temperature: float = 1.0,
+                     seed: Any = None) -> str:
+    """Load a model saved by `save_model` and `sample` from it (`seed` for `np.random.default_rng`)."""
+    model, vocabulary = load_model(path)
+    return sample(model, vocabulary, prompt, length, temperature, np.random.default_rng(seed))

@@ -1,0 +1,133 @@
+"""Training a character model with truncated backpropagation through time, and measuring it.
+
+One iteration: take the next batch of the streams (`SequenceBatcher`), run the
+model from the state the previous batch ended in (detached, so gradients stop
+at the batch boundary), compute softmax cross-entropy against the next
+characters, backpropagate, clip, update. The progress bar shows the loss in nats
+per character and the characters per second.
+
+`evaluate` gives the cross-entropy in nats per character on held-out text: the
+mean of −log p(next character) over every character it predicts (divide by
+ln 2 ≈ 0.693 for bits per character; exp of it is the perplexity).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule.autograd import no_grad
+from chainrule.language_model.batching import SequenceBatcher
+from chainrule.language_model.model import detach_state
+from chainrule.layers.base import Layer
+from chainrule.ops.losses import softmax_cross_entropy
+from chainrule.optim import Adam
+from chainrule.optim.optimizer import Optimizer
+from chainrule.progress import Progress
+
+
+@dataclass
+class TrainingHistory:
+    """What `train` saw: the training loss of every iteration (nats/char) and each validation."""
+
+    loss: list[float] = field(default_factory=list)
+    validation_iterations: list[int] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)  # nats per character
+    seconds: float = 0.0
+    characters: int = 0  # characters trained on (targets)
+
+    @property
+    def characters_per_second(self) -> float:
+        return self.characters / self.seconds if self.seconds else 0.0
+
+
+def evaluate(model: Layer, tokens: np.ndarray, batch_size: int = 8, seq_length: int = 100) -> float:
+    """Cross-entropy in nats per character of `model` on `tokens`, every character after each stream's first.
+
+    The tokens are read as `batch_size` contiguous streams with the state carried
+    through each (so only the first few characters of a stream lack context).
+    """
+    batcher = SequenceBatcher(tokens, batch_size, seq_length, drop_last=False)
+    was_training = model.training
+    model.eval()
+    total, count, state = 0.0, 0, None
+    try:
+        with no_grad():
+            for inputs, targets in batcher:
+                logits, state = model(inputs, state)
+                total += softmax_cross_entropy(logits, targets).item() * targets.size
+                count += targets.size
+    finally:
+        model.train(was_training)
+    return total / count
+
+
+def train(
+    model: Layer,
+    tokens: np.ndarray,
+    iterations: int,
+    *,
+    batch_size: int = 32,
+    seq_length: int = 25,
+    optimizer: Optimizer | None = None,
+    validation: np.ndarray | None = None,
+    eval_every: int | None = None,
+    loss_reduction: str = "mean",
+    progress: bool = True,
+) -> TrainingHistory:
+    """Train `model` for `iterations` batches of the token streams; returns a `TrainingHistory`.
+
+    Args:
+        model: returns ``(logits (N, T, V), state)`` for tokens (N, T), e.g. `CharLanguageModel`.
+        tokens: the training text, encoded (1-D integers).
+        iterations: batches to train on; the streams restart (with a zero state) after each epoch.
+        batch_size, seq_length: B streams, T steps per batch (`SequenceBatcher`).
+        optimizer: any `chainrule.optim` optimizer, with its clipping options; default
+            ``Adam(lr=2e-3, clip_norm=5.0)``. It is attached to the model if it has no parameters yet.
+        validation: held-out tokens; evaluated every `eval_every` iterations and at the end.
+        loss_reduction: "mean" (per character) or "sum" over the batch's characters (the
+            book's: its gradients, clipped element-wise, are those of the summed loss).
+        progress: show a progress bar with the loss and characters per second.
+    """
+    if loss_reduction not in ("mean", "sum"):
+        raise ValueError(f"train: loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
+        raise ValueError(f"train: iterations must be a non-negative integer, got {iterations!r}")
+    optimizer = optimizer if optimizer is not None else Adam(lr=2e-3, clip_norm=5.0)
+    if not optimizer.has_parameters():
+        optimizer.attach(model)
+    batcher = SequenceBatcher(tokens, batch_size, seq_length)
+    history = TrainingHistory()
+    state: Any = None
+    model.train()
+    started = time.perf_counter()
+    with Progress(total=iterations, description="train", enabled=progress, unit="it") as bar:
+        for it in range(iterations):
+            index = it % len(batcher)
+            if index == 0:
+                state = None  # the streams start again from their beginnings
+            inputs, targets = batcher.batch(index)
+            logits, state = model(inputs, detach_state(state))
+            loss = softmax_cross_entropy(logits, targets)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(f"train: the loss became {value} at iteration {it}; lower the learning rate")
+            optimizer.zero_grad()
+            (loss * targets.size if loss_reduction == "sum" else loss).backward()
+            optimizer.step()
+            history.loss.append(value)
+            history.characters += targets.size
+            if validation is not None and eval_every and (it + 1) % eval_every == 0 and it + 1 < iterations:
+                history.validation_iterations.append(it + 1)
+                history.validation_loss.append(evaluate(model, validation))
+            elapsed = time.perf_counter() - started
+            bar.update(1, loss=value, chars_per_s=history.characters / max(elapsed, 1e-9))
+    history.seconds = time.perf_counter() - started
+    if validation is not None:
+        history.validation_iterations.append(iterations)
+        history.validation_loss.append(evaluate(model, validation))
+    return history
