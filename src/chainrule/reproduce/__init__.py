@@ -9,4 +9,7 @@ CHAPTERS = {
     "ch2": ("chainrule.reproduce.ch2", "Fundamentals: linear regression and a first network on Boston housing"),
     "ch3": ("chainrule.reproduce.ch3", "The framework: Dense, NeuralNetwork and Trainer on Boston housing"),
     "ch4": ("chainrule.reproduce.ch4", "Extensions: softmax cross-entropy, momentum, decay, initialisation, dropout on MNIST"),
+    "ch5": ("chainrule.reproduce.ch5", "Convolutional networks: the book's CNN and a modern small CNN on MNIST"),
+    "ch6": ("chainrule.reproduce.ch6", "Recurrent networks: RNN, GRU and LSTM character models on the book's text"),
+    "ch7": ("chainrule.reproduce.ch7", "The PyTorch chapter's CNN and convolutional autoencoder, built with chainrule"),
 }
