@@ -4,6 +4,7 @@
     chainrule reproduce ch4                 a chapter's experiments beside the book's numbers
     chainrule evaluate runs/mnist-book.npz  test a saved model on its data set
     chainrule info runs/mnist-book.npz      what a saved model is
+    chainrule playground                    train small networks on 2-D data in the browser
 
 Run ``chainrule COMMAND --help`` for each command's options.
 """
@@ -63,12 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a saved model", description="Print a saved model's "
                                "architecture, parameter count, dtype and the chainrule version that wrote it.")
     info.add_argument("model", help="path of a saved model (.npz)")
+
+    playground = commands.add_parser("playground", help="train small networks on 2-D data in the browser",
+                                     description="Start a local web server for the playground page and print its "
+                                                 "address (no browser is opened). Ctrl-C stops it.")
+    playground.add_argument("--port", type=_port, default=0, help="port to listen on (default 0: a free port)")
+    playground.add_argument("--host", choices=["127.0.0.1"], default="127.0.0.1",
+                            help="address to listen on: loopback only, the page is for this machine's user")
+    playground.add_argument("--verbose", action="store_true", help="log every request")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is an integer in [0, 65535], got {text!r}")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"train": _train, "reproduce": _reproduce, "evaluate": _evaluate, "info": _info}
+    handlers = {"train": _train, "reproduce": _reproduce, "evaluate": _evaluate, "info": _info,
+                "playground": _playground}
     try:
         return handlers[args.command](args)
     except (FileNotFoundError, ValueError, TypeError) as error:
@@ -149,4 +165,16 @@ def _info(args: argparse.Namespace) -> int:
     if meta.get("extra"):
         print(f"metadata:   {meta['extra']}")
     print(model)
+    return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    from chainrule.playground.server import serve
+
+    try:
+        serve(args.host, args.port, verbose=args.verbose)
+    except OSError as error:  # the port is taken, say
+        print(f"chainrule playground: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
+              file=sys.stderr)
+        return 2
     return 0
