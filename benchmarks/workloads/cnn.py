@@ -17,6 +17,8 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from workloads import _steps
+
 NAME = "cnn"
 DESCRIPTION = "batch 64, 1x28x28, conv16 5x5 pad2 tanh, maxpool2, conv32 5x5 pad2 tanh, maxpool2, dense10; softmax CE; SGD momentum 0.9"
 BATCH, CLASSES = 64, 10
@@ -68,16 +70,7 @@ def _chainrule(seed: int):
 def chainrule_step(seed: int) -> Callable[[], float]:
     net, optimizer = _chainrule(seed)
     X, y = batch(seed)
-    loss_fn = net.loss
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(net(X), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return _steps.chainrule_step(lambda: net.loss(net(X), y), optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -250,25 +243,16 @@ def torch_step(seed: int) -> Callable[[], float]:
             module.bias.copy_(torch.from_numpy(bias))
     model = torch.nn.Sequential(conv1, torch.nn.Tanh(), torch.nn.MaxPool2d(2), conv2, torch.nn.Tanh(),
                                 torch.nn.MaxPool2d(2), torch.nn.Flatten(), dense)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    X, y = batch(seed)
-    X, y = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    X, y = map(torch.from_numpy, batch(seed))
+    return _steps.torch_sgd_step(lambda: torch.nn.functional.cross_entropy(model(X), y), list(model.parameters()),
+                                 LR, MOMENTUM)
 
 
 # ------------------------------------------------------------------ interface
 
 
 def make(framework: str, seed: int = 0) -> Callable[[], float]:
-    return {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}[framework](seed)
+    return _steps.pick(framework, {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}, seed)
 
 
 def check(seed: int = 0) -> None:

@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from workloads import _steps
+
 NAME = "lstm"
 DESCRIPTION = "char model, vocab 65 one-hot, batch 32, 64 steps, hidden 256, dense 65 per step; softmax CE over all steps; SGD momentum"
 VOCAB, BATCH, STEPS, HIDDEN = 65, 32, 64, 256
@@ -75,15 +77,7 @@ def chainrule_step(seed: int) -> Callable[[], float]:
 
     lstm, dense, loss_fn = _chainrule(seed)
     optimizer = cr.SGDMomentum(lstm.parameters() + dense.parameters(), lr=LR, momentum=MOMENTUM)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return _steps.chainrule_step(loss_fn, optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -196,26 +190,21 @@ def torch_step(seed: int) -> Callable[[], float]:
         lstm.bias_hh_l0.copy_(torch.from_numpy(weights["b_hh"]))
         linear.weight.copy_(torch.from_numpy(weights["w"].T.copy()))
         linear.bias.copy_(torch.from_numpy(weights["b"]))
-    optimizer = torch.optim.SGD([*lstm.parameters(), *linear.parameters()], lr=LR, momentum=MOMENTUM)
     X, y = batch(seed)
     X, y = torch.from_numpy(X), torch.from_numpy(y.reshape(-1))
 
-    def step() -> float:
-        optimizer.zero_grad()
+    def loss_of():
         outputs, _ = lstm(X)
-        loss = torch.nn.functional.cross_entropy(linear(outputs).reshape(-1, VOCAB), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+        return torch.nn.functional.cross_entropy(linear(outputs).reshape(-1, VOCAB), y)
 
-    return step
+    return _steps.torch_sgd_step(loss_of, [*lstm.parameters(), *linear.parameters()], LR, MOMENTUM)
 
 
 # ------------------------------------------------------------------ interface
 
 
 def make(framework: str, seed: int = 0) -> Callable[[], float]:
-    return {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}[framework](seed)
+    return _steps.pick(framework, {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}, seed)
 
 
 def check(seed: int = 0) -> None:

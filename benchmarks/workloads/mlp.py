@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from workloads import _steps
+
 NAME = "mlp"
 DESCRIPTION = "batch 128, 784-256-128-10 ReLU, softmax CE, SGD momentum 0.9"
 SIZES = (784, 256, 128, 10)
@@ -53,16 +55,7 @@ def _chainrule(seed: int):
 def chainrule_step(seed: int) -> Callable[[], float]:
     net, optimizer = _chainrule(seed)
     X, y = batch(seed)
-    loss_fn = net.loss
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(net(X), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return _steps.chainrule_step(lambda: net.loss(net(X), y), optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -135,25 +128,16 @@ def torch_step(seed: int) -> Callable[[], float]:
         if index < 2:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    X, y = batch(seed)
-    X, y = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    X, y = map(torch.from_numpy, batch(seed))
+    return _steps.torch_sgd_step(lambda: torch.nn.functional.cross_entropy(model(X), y), list(model.parameters()),
+                                 LR, MOMENTUM)
 
 
 # ------------------------------------------------------------------ interface
 
 
 def make(framework: str, seed: int = 0) -> Callable[[], float]:
-    return {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}[framework](seed)
+    return _steps.pick(framework, {"chainrule": chainrule_step, "numpy": numpy_step, "torch": torch_step}, seed)
 
 
 def check(seed: int = 0) -> None:
