@@ -70,7 +70,7 @@ def _chainrule(seed: int):
 def chainrule_step(seed: int) -> Callable[[], float]:
     net, optimizer = _chainrule(seed)
     X, y = batch(seed)
-    return _steps.chainrule_step(lambda: net.loss(net(X), y), optimizer)
+    return _steps.training_step(lambda: net.loss(net(X), y), optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -243,9 +243,7 @@ def torch_step(seed: int) -> Callable[[], float]:
             module.bias.copy_(torch.from_numpy(bias))
     model = torch.nn.Sequential(conv1, torch.nn.Tanh(), torch.nn.MaxPool2d(2), conv2, torch.nn.Tanh(),
                                 torch.nn.MaxPool2d(2), torch.nn.Flatten(), dense)
-    X, y = map(torch.from_numpy, batch(seed))
-    return _steps.torch_sgd_step(lambda: torch.nn.functional.cross_entropy(model(X), y), list(model.parameters()),
-                                 LR, MOMENTUM)
+    return _steps.torch_classifier_step(model, *batch(seed), LR, MOMENTUM)
 
 
 # ------------------------------------------------------------------ interface

@@ -77,7 +77,7 @@ def chainrule_step(seed: int) -> Callable[[], float]:
 
     lstm, dense, loss_fn = _chainrule(seed)
     optimizer = cr.SGDMomentum(lstm.parameters() + dense.parameters(), lr=LR, momentum=MOMENTUM)
-    return _steps.chainrule_step(loss_fn, optimizer)
+    return _steps.training_step(loss_fn, optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -197,7 +197,8 @@ def torch_step(seed: int) -> Callable[[], float]:
         outputs, _ = lstm(X)
         return torch.nn.functional.cross_entropy(linear(outputs).reshape(-1, VOCAB), y)
 
-    return _steps.torch_sgd_step(loss_of, [*lstm.parameters(), *linear.parameters()], LR, MOMENTUM)
+    optimizer = torch.optim.SGD([*lstm.parameters(), *linear.parameters()], lr=LR, momentum=MOMENTUM)
+    return _steps.training_step(loss_of, optimizer)
 
 
 # ------------------------------------------------------------------ interface

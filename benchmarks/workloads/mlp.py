@@ -55,7 +55,7 @@ def _chainrule(seed: int):
 def chainrule_step(seed: int) -> Callable[[], float]:
     net, optimizer = _chainrule(seed)
     X, y = batch(seed)
-    return _steps.chainrule_step(lambda: net.loss(net(X), y), optimizer)
+    return _steps.training_step(lambda: net.loss(net(X), y), optimizer)
 
 
 # --------------------------------------------------------------- hand NumPy
@@ -128,9 +128,7 @@ def torch_step(seed: int) -> Callable[[], float]:
         if index < 2:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    X, y = map(torch.from_numpy, batch(seed))
-    return _steps.torch_sgd_step(lambda: torch.nn.functional.cross_entropy(model(X), y), list(model.parameters()),
-                                 LR, MOMENTUM)
+    return _steps.torch_classifier_step(model, *batch(seed), LR, MOMENTUM)
 
 
 # ------------------------------------------------------------------ interface
