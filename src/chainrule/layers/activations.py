@@ -15,7 +15,10 @@ from chainrule.tensor import Tensor
 
 
 class Activation(Layer):
-    """Base of the activation layers; `fused_name` is its name in the fused dense operation."""
+    """Base of the activation layers, y = f(x) elementwise: ∂L/∂x = g ∘ f′(x).
+
+    `fused_name` is its name in the fused dense operation (`chainrule.ops.linear`).
+    """
 
     fused_name: str | None = None
 
@@ -71,7 +74,10 @@ class LeakyReLU(Activation):
 
 
 class Softmax(Activation):
-    """Softmax along `axis` (for outputs read as probabilities; train on logits instead)."""
+    """Softmax along `axis` (for outputs read as probabilities; train on logits instead).
+
+    f(x)_i = e^{x_i} / Σ_j e^{x_j};  ∂L/∂x = f(x) ∘ (g − Σ_i g_i f(x)_i).
+    """
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()

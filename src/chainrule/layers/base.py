@@ -34,6 +34,16 @@ class Layer:
 
     Subclasses implement `forward(x)`; calling the layer runs it. NumPy input is
     converted to a Tensor of the layer's dtype (float32 unless `to()` changed it).
+    The backward pass needs nothing from a layer: its operations carry their derivatives.
+
+    >>> class Scale(Layer):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = Parameter([3.0])
+    ...     def forward(self, x):
+    ...         return x * self.w
+    >>> Scale()(np.array([1.0, 2.0]))
+    Tensor([3., 6.], dtype=float32, requires_grad=True)
     """
 
     buffer_names: tuple[str, ...] = ()

@@ -18,6 +18,16 @@ from chainrule.tensor import Tensor
 
 
 class Dropout(Layer):
+    """Inverted dropout: y = x ∘ m / (1 − p) while training (m_i = 0 with probability p), y = x in eval().
+
+    ∂L/∂x = g ∘ m / (1 − p). `p` drops; the book's argument keeps (its 0.8 is ``Dropout(0.2)``).
+
+    >>> import numpy as np
+    >>> layer = Dropout(0.5).eval()
+    >>> layer(np.ones((1, 3)))
+    Tensor([[1., 1., 1.]], dtype=float32)
+    """
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p < 1.0:

@@ -26,6 +26,14 @@ from chainrule.tensor import Parameter, Tensor
 
 
 class Embedding(Layer):
+    """Learned vectors for integer tokens: y = W[k] = one_hot(k)·W;  ∂L/∂W[v] = Σ_{s: k[s] = v} g[s].
+
+    Args:
+        num_embeddings: V, the vocabulary size; embedding_dim: D, the size of each vector.
+
+    Input: integer tokens of any shape S → output S + (D,).
+    """
+
     converts_input = False
 
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:

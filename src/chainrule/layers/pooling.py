@@ -41,7 +41,14 @@ class MaxPool2D(_Pool2D):
 
 
 class AvgPool2D(_Pool2D):
-    """The mean of each window (zero padding counts in the divisor, as PyTorch's default)."""
+    """The mean of each window (zero padding counts in the divisor, as PyTorch's default).
+
+    y = (1/(kh·kw)) Σ over the window;  ∂L/∂x = g/(kh·kw) to every element of the window.
+
+    >>> import numpy as np
+    >>> AvgPool2D(2)(np.ones((1, 3, 28, 28))).shape
+    (1, 3, 14, 14)
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding)

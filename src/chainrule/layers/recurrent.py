@@ -190,7 +190,15 @@ class RNN(Recurrent):
 
 
 class GRU(Recurrent):
-    """Gated recurrent unit, PyTorch's gates r, z, n (see `chainrule.ops.recurrent.GRU`); arguments as `Recurrent`."""
+    """Gated recurrent unit, PyTorch's gates r, z, n (see `chainrule.ops.recurrent.GRU`); arguments as `Recurrent`.
+
+    r = σ(x·W_ir + b_ir + h·W_hr + b_hr),  z = σ(x·W_iz + b_iz + h·W_hz + b_hz),
+    n = tanh(x·W_in + b_in + r ∘ (h·W_hn + b_hn)),  h′ = (1 − z) ∘ n + z ∘ h.
+
+    >>> outputs, h = GRU(8, input_size=3)(np.ones((2, 5, 3)))
+    >>> outputs.shape, h.shape
+    ((2, 5, 8), (1, 2, 8))
+    """
 
     cell = "gru"
 

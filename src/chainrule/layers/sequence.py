@@ -23,6 +23,11 @@ from chainrule.tensor import Tensor
 
 
 class TimeDistributed(Layer):
+    """y[:, t] = layer(x[:, t]) for every step t, computed as one batch of N·T rows.
+
+    The weights are shared across time, so their gradient is the sum over the steps.
+    """
+
     def __init__(self, layer: Layer) -> None:
         super().__init__()
         if not isinstance(layer, Layer):

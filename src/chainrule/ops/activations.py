@@ -112,27 +112,35 @@ def _check_axis(x: Any, axis: int, name: str) -> None:
 
 
 def sigmoid(x: Any) -> Tensor:
-    """Elementwise logistic sigmoid 1/(1 + e⁻ˣ), overflow-safe."""
+    """Elementwise logistic sigmoid, overflow-safe.
+
+    y = σ(x) = 1/(1 + e⁻ˣ);  σ′(x) = e⁻ˣ/(1 + e⁻ˣ)² = σ(x)(1 − σ(x)), so ∂L/∂x = g ∘ y ∘ (1 − y).
+
+    >>> round(sigmoid(Tensor(0.0)).item(), 3)
+    0.5
+    """
     return Sigmoid()(x)
 
 
 def tanh(x: Any) -> Tensor:
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.   y = tanh x;  tanh′ = 1 − tanh², so ∂L/∂x = g ∘ (1 − y²)."""
     return Tanh()(x)
 
 
 def relu(x: Any) -> Tensor:
-    """Elementwise max(x, 0)."""
+    """Elementwise max(x, 0).   y = max(x, 0);  ∂L/∂x = g where x > 0, else 0 (the mask the book's code forgot)."""
     return ReLU()(x)
 
 
 def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
-    """Elementwise x for x > 0, slope·x otherwise."""
+    """Elementwise x for x > 0, slope·x otherwise.   ∂L/∂x = g where x > 0, else slope·g."""
     return LeakyReLU(slope)(x)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """Softmax along `axis`: positive values that sum to 1.
+
+    y_i = e^{x_i} / Σ_j e^{x_j};  ∂y_i/∂x_k = y_i(δ_ik − y_k), so ∂L/∂x = y ∘ (g − Σ_i g_i y_i).
 
     >>> softmax(Tensor([[0.0, 0.0]]))
     Tensor([[0.5, 0.5]], dtype=float32)
@@ -142,6 +150,9 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """Logarithm of the softmax along `axis`, computed stably."""
+    """Logarithm of the softmax along `axis`, computed stably.
+
+    y_i = x_i − log Σ_j e^{x_j};  ∂y_i/∂x_k = δ_ik − softmax(x)_k, so ∂L/∂x = g − e^y·Σ_i g_i.
+    """
     _check_axis(x, axis, "log_softmax")
     return LogSoftmax(axis)(x)

@@ -157,37 +157,49 @@ class Cast(Operation):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """Elementwise a + b with broadcasting."""
+    """Elementwise a + b with broadcasting.
+
+    y = a + b;  ∂L/∂a = sum_to(g, a.shape), ∂L/∂b = sum_to(g, b.shape), with g = ∂L/∂y
+    summed over the axes that broadcasting added.
+
+    >>> add(Tensor([1.0, 2.0]), 10.0)
+    Tensor([11., 12.], dtype=float32)
+    """
     return Add()(a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """Elementwise a − b with broadcasting."""
+    """Elementwise a − b with broadcasting.   y = a − b;  ∂L/∂a = g,  ∂L/∂b = −g (each summed to its shape)."""
     return Sub()(a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """Elementwise a · b with broadcasting."""
+    """Elementwise a · b with broadcasting.   y = a ∘ b;  ∂L/∂a = g ∘ b,  ∂L/∂b = g ∘ a (summed to each shape)."""
     return Mul()(a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """Elementwise a / b with broadcasting."""
+    """Elementwise a / b with broadcasting.   y = a / b;  ∂L/∂a = g / b,  ∂L/∂b = −g·a/b² = −g·y/b."""
     return Div()(a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - mirrors the operator's name
-    """Elementwise a ** b with broadcasting (a constant exponent gets no gradient)."""
+    """Elementwise a ** b with broadcasting (a constant exponent gets no gradient).
+
+    y = a^b;  ∂L/∂a = g·b·a^(b−1),  ∂L/∂b = g·y·ln a (defined for a > 0).
+    """
     return Pow()(a, b)
 
 
 def neg(x: Any) -> Tensor:
-    """Elementwise −x."""
+    """Elementwise −x.   y = −x;  ∂L/∂x = −g."""
     return Neg()(x)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product; 2-D or batched (…, n, k) @ (…, k, m). A 1-D operand is a row or column.
+
+    Y = A·B, Y_ij = Σ_k A_ik B_kj;  ∂L/∂A = G·Bᵀ,  ∂L/∂B = Aᵀ·G (G = ∂L/∂Y).
 
     >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
     Tensor([[11.]], dtype=float32)
@@ -207,7 +219,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
-    """A differentiable change of dtype (float32 ↔ float64)."""
+    """A differentiable change of dtype (float32 ↔ float64).   y = x in the new dtype;  ∂L/∂x = g in x's dtype."""
     if np.dtype(dtype) == x.dtype:
         return x
     return Cast(dtype)(x)

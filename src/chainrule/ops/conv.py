@@ -238,6 +238,9 @@ def conv2d(
 ) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution), as ``torch.nn.functional.conv2d``.
 
+    As one GEMM over the windows X (im2col): Y = X·Wm + b;  ∂L/∂Wm = Xᵀ·G,  ∂L/∂b = Σ_rows G,
+    ∂L/∂X = G·Wmᵀ added back to the pixels it came from (col2im). Derivation: module docstring.
+
     Args:
         x: (N, C, H, W) images.
         weight: (O, C, kh, kw) kernels; bias: (O,) or None.

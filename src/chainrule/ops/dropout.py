@@ -30,7 +30,10 @@ class Dropout(Operation):
 
 
 def dropout(x: Any, p: float, rng: np.random.Generator, training: bool = True) -> Tensor:
-    """Drop each element with probability `p` while `training` (identity otherwise)."""
+    """Drop each element with probability `p` while `training` (identity otherwise).
+
+    y = x ∘ m / (1 − p) with m_i ~ Bernoulli(1 − p);  ∂L/∂x = g ∘ m / (1 − p) (the same mask).
+    """
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout: p is the probability of dropping and must be in [0, 1), got {p}")
     if not training or p == 0.0:

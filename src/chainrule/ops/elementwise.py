@@ -79,25 +79,28 @@ class Clip(Operation):
 
 
 def exp(x: Any) -> Tensor:
-    """Elementwise eˣ."""
+    """Elementwise eˣ.   y = eˣ;  ∂L/∂x = g ∘ y (the exponential is its own derivative)."""
     return Exp()(x)
 
 
 def log(x: Any) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.   y = ln x;  ∂L/∂x = g / x."""
     return Log()(x)
 
 
 def sqrt(x: Any) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.   y = √x;  ∂L/∂x = g / (2y)."""
     return Sqrt()(x)
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - the name users expect
-    """Elementwise absolute value."""
+    """Elementwise absolute value.   y = |x|;  ∂L/∂x = g ∘ sign(x) (0 at x = 0, as in PyTorch)."""
     return Abs()(x)
 
 
 def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
-    """Limit values to [low, high]; the gradient is zero where a bound was applied."""
+    """Limit values to [low, high]; the gradient is zero where a bound was applied.
+
+    y = min(max(x, low), high);  ∂L/∂x = g where low ≤ x ≤ high, else 0.
+    """
     return Clip(low, high)(x)

@@ -83,6 +83,8 @@ def check_indices(indices: Any, vocabulary_size: int, caller: str = "embedding")
 def embedding(indices: Any, weight: Any) -> Tensor:
     """The rows of `weight` (V, D) picked by integer `indices` of any shape S: a tensor of shape S + (D,).
 
+    y[s] = W[k[s]];  ∂L/∂W[v] = Σ over the positions s with k[s] = v of g[s] (the indices get no gradient).
+
     >>> embedding(np.array([[2, 0]]), Tensor(np.arange(6.0).reshape(3, 2))).data
     array([[[4., 5.],
             [0., 1.]]], dtype=float32)

@@ -98,17 +98,30 @@ class Where(Operation):
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """``x[index]`` with ints, slices, None, Ellipsis, or integer/boolean arrays."""
+    """``x[index]`` with ints, slices, None, Ellipsis, or integer/boolean arrays.
+
+    y = x[index];  ∂L/∂x = zeros(x.shape) with g added at index (an element picked twice gets both).
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> getitem(x, np.array([0, 0, 2])).sum().backward()
+    >>> x.grad
+    Tensor([2., 0., 1.], dtype=float32)
+    """
     return GetItem(_check_index(index))(x)
 
 
 def scatter_add(x: Any, shape: tuple[int, ...], index: Any) -> Tensor:
-    """A zero tensor of `shape` with `x` added at `index` (repeated indices add up)."""
+    """A zero tensor of `shape` with `x` added at `index` (repeated indices add up).
+
+    y = zeros(shape); y[index] += x;  ∂L/∂x = g[index] (the adjoint of `getitem`).
+    """
     return ScatterAdd(tuple(shape), _check_index(index))(x)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise choice: a where `condition` is true, else b.
+
+    ∂L/∂a = g where the condition holds (else 0),  ∂L/∂b = g where it does not (each summed to its shape).
 
     >>> where(np.array([True, False]), Tensor([1.0, 2.0]), 0.0)
     Tensor([1., 0.], dtype=float32)

@@ -100,6 +100,9 @@ class Linear(Operation):
 def linear(x: Any, weight: Any, bias: Any = None, activation: str = "linear") -> Tensor:
     """The dense layer's computation f(x·W + b) as one operation.
 
+    z = x·W + b, y = f(z);  ∂L/∂z = g ∘ f′(z),  ∂L/∂x = ∂L/∂z·Wᵀ,  ∂L/∂W = xᵀ·∂L/∂z,
+    ∂L/∂b = Σ_rows ∂L/∂z (derivation in the module docstring).
+
     Args:
         x: (N, n_in) inputs; weight: (n_in, n_out); bias: (n_out,) or None.
         activation: one of "linear", "sigmoid", "tanh", "relu".

@@ -110,7 +110,7 @@ def _dtype_of(x: Any) -> np.dtype:
 
 
 def mean_squared_error(prediction: Any, target: Any) -> Tensor:
-    """Mean over all elements of (prediction − target)²."""
+    """Mean over all elements of (prediction − target)².   L = (1/M) Σ (p − t)²;  ∂L/∂p = 2(p − t)/M."""
     t = _as_target(target, _dtype_of(prediction), prediction, "mean_squared_error").astype(_dtype_of(prediction), copy=False)
     if np.shape(prediction) != t.shape:
         raise ValueError(
@@ -122,6 +122,8 @@ def mean_squared_error(prediction: Any, target: Any) -> Tensor:
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     """Cross-entropy of softmax(logits) against class labels or one-hot rows (classes on the last axis).
+
+    L = −(1/M) Σ_m Σ_c t_mc · log softmax(x_m)_c;  ∂L/∂x_mc = (softmax(x_m)_c − t_mc)/M.
 
     >>> round(softmax_cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)  # log 2
     0.6931
@@ -154,7 +156,10 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
 
 
 def binary_cross_entropy(logits: Any, target: Any) -> Tensor:
-    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably from logits."""
+    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably from logits.
+
+    L = (1/M) Σ [max(x, 0) − x·t + log(1 + e^{−|x|})];  ∂L/∂x = (σ(x) − t)/M.
+    """
     t = _as_target(target, _dtype_of(logits), logits, "binary_cross_entropy").astype(_dtype_of(logits), copy=False)
     if np.shape(logits) != t.shape:
         raise ValueError(f"binary_cross_entropy: logits have shape {np.shape(logits)} but targets {t.shape}")

@@ -95,6 +95,9 @@ def batch_norm(
 ) -> Tensor:
     """Normalise each channel of (N, C) or (N, C, H, W) input, then scale by γ and shift by β.
 
+    y = γ·x̂ + β, x̂ = (x − μ)/√(σ² + ε);  while training
+    ∂L/∂x_i = (γ/(m·√(σ² + ε)))·(m·g_i − Σ_j g_j − x̂_i·Σ_j g_j·x̂_j)  (derivation: module docstring).
+
     Args:
         x: the batch; gamma, beta: (C,) tensors (learned).
         running_mean, running_var: (C,) NumPy arrays, updated in place while `training`

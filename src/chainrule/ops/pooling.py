@@ -180,6 +180,8 @@ def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[
                padding: int | Sequence[int] = 0) -> Tensor:
     """The maximum of each kernel_size window of (N, C, H, W) images; stride defaults to kernel_size.
 
+    y = max over the window;  ∂L/∂x = g at the window's (first) arg-max, 0 elsewhere (overlaps add).
+
     >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     >>> max_pool2d(x, 2).numpy()[0, 0]
     array([[ 5.,  7.],
@@ -191,6 +193,8 @@ def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[
 def avg_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
                padding: int | Sequence[int] = 0) -> Tensor:
     """The mean of each kernel_size window (zero padding counts, as PyTorch's count_include_pad=True).
+
+    y = (1/(kh·kw)) Σ over the window;  ∂L/∂x = g/(kh·kw) to every element of the window (overlaps add).
 
     >>> avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).numpy()[0, 0]
     array([[ 2.5,  4.5],

@@ -335,14 +335,22 @@ def _zeros_like_state(x: Any, w_hh: Any) -> np.ndarray:
 
 
 def rnn(x: Any, h0: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple[Tensor, Tensor]:
-    """A tanh RNN over the sequence x (N, T, F) from h0 (N, H) (None: zeros); returns (y (N, T, H), h_T)."""
+    """A tanh RNN over the sequence x (N, T, F) from h0 (N, H) (None: zeros); returns (y (N, T, H), h_T).
+
+    h_t = tanh(x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh);  backward through time with
+    a_t = ∂L/∂h_t ∘ (1 − h_t²),  ∂L/∂h_{t−1} = a_t·W_hhᵀ,  ∂L/∂W_hh = Σ_t h_{t−1}ᵀ·a_t (see `RNN`).
+    """
     h0 = _zeros_like_state(x, weight_hh) if h0 is None else h0
     _check("rnn", x, [("h0", h0)], weight_ih, weight_hh, bias_ih, bias_hh)
     return RNN()(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
 
 
 def gru(x: Any, h0: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple[Tensor, Tensor]:
-    """A GRU (gates r, z, n) over x (N, T, F) from h0 (N, H) (None: zeros); returns (y (N, T, H), h_T)."""
+    """A GRU (gates r, z, n) over x (N, T, F) from h0 (N, H) (None: zeros); returns (y (N, T, H), h_T).
+
+    h′ = (1 − z) ∘ n + z ∘ h with n = tanh(x·W_in + b_in + r ∘ (h·W_hn + b_hn));  the gate
+    gradients, e.g. ∂L/∂a_z = ∂L/∂h′ ∘ (h − n) ∘ z(1 − z), are derived in `GRU`.
+    """
     h0 = _zeros_like_state(x, weight_hh) if h0 is None else h0
     _check("gru", x, [("h0", h0)], weight_ih, weight_hh, bias_ih, bias_hh)
     return GRU()(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
@@ -353,6 +361,9 @@ def lstm(x: Any, h0: Any, c0: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any,
     """An LSTM (gates i, f, g, o) over x (N, T, F) from h0, c0 (N, H) (None: zeros).
 
     Returns (y (N, T, H), h_T, c_T).
+
+    c_t = f ∘ c_{t−1} + i ∘ g,  h_t = o ∘ tanh(c_t);  backward through time with the total
+    δc = ∂L/∂c_t + ∂L/∂h_t ∘ o ∘ (1 − tanh² c_t), then ∂L/∂c_{t−1} = δc ∘ f (the gates' rules: `LSTM`).
 
     >>> import numpy as np
     >>> H, F = 3, 2

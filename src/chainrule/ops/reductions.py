@@ -123,25 +123,31 @@ def sum_to_array(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def sum(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over `axis` (all axes by default)."""
+    """Sum over `axis` (all axes by default).   y = Σ x over the axes;  ∂L/∂x = g broadcast back to x's shape."""
     ndim = getattr(x, "ndim", np.ndim(x))
     return Sum(normalize_axes(axis, ndim, "sum"), keepdims)(x)
 
 
 def mean(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:
-    """Mean over `axis` (all axes by default)."""
+    """Mean over `axis` (all axes by default).   y = (1/n) Σ x;  ∂L/∂x = g/n broadcast back to x's shape."""
     ndim = getattr(x, "ndim", np.ndim(x))
     return Mean(normalize_axes(axis, ndim, "mean"), keepdims)(x)
 
 
 def max(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Maximum over `axis` (all axes by default); the gradient goes to the first arg-max."""
+    """Maximum over `axis` (all axes by default); the gradient goes to the first arg-max.
+
+    y = max x;  ∂L/∂x = g at the (first) arg-max of each slice, 0 elsewhere.
+    """
     ndim = getattr(x, "ndim", np.ndim(x))
     return Max(normalize_axes(axis, ndim, "max"), keepdims)(x)
 
 
 def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Sum `x` down to `shape`, the shape it was broadcast from."""
+    """Sum `x` down to `shape`, the shape it was broadcast from (the adjoint of `broadcast_to`).
+
+    y = x summed over the leading axes and the axes where `shape` has 1;  ∂L/∂x = broadcast_to(g, x.shape).
+    """
     shape = tuple(shape)
     xshape = tuple(getattr(x, "shape", np.shape(x)))
     if len(shape) > len(xshape) or builtins.any(

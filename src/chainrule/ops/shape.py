@@ -134,17 +134,20 @@ def _check_same_shape_except(xs: Sequence[np.ndarray], axis: int, name: str) -> 
 
 
 def reshape(x: Any, shape: Sequence[int]) -> Tensor:
-    """The same elements in a new shape (one entry may be -1)."""
+    """The same elements in a new shape (one entry may be -1).   ∂L/∂x = g reshaped to x's shape."""
     return Reshape(tuple(int(n) for n in shape))(x)
 
 
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them by default; a matrix's transpose)."""
+    """Permute the axes (reverse them by default; a matrix's transpose).
+
+    y = x with axes permuted by π;  ∂L/∂x = g permuted by π⁻¹ (for a matrix: ∂L/∂X = Gᵀ).
+    """
     return Transpose(None if axes is None else tuple(int(a) for a in axes))(x)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes."""
+    """Exchange two axes (a transpose).   ∂L/∂x = g with the same two axes exchanged back."""
     ndim = getattr(x, "ndim", np.ndim(x))
     axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -152,14 +155,17 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Repeat `x` along new or length-1 axes to `shape`."""
+    """Repeat `x` along new or length-1 axes to `shape`.   ∂L/∂x = sum_to(g, x.shape): every copy's gradient adds up."""
     return BroadcastTo(tuple(shape))(x)
 
 
 def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge the axes from `start_axis` to `end_axis` (inclusive) into one.
 
-    ``flatten(x, 1)`` turns a batch (N, C, H, W) into (N, C·H·W).
+    ``flatten(x, 1)`` turns a batch (N, C, H, W) into (N, C·H·W). A reshape, so ∂L/∂x = g reshaped back.
+
+    >>> flatten(Tensor(np.zeros((2, 3, 4, 5))), 1).shape
+    (2, 60)
     """
     shape = tuple(getattr(x, "shape", np.shape(x)))
     ndim = len(shape)
@@ -173,12 +179,12 @@ def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
 
 
 def concat(xs: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis.   y = [x₀, x₁, …];  ∂L/∂xᵢ = the slice of g that xᵢ filled."""
     return Concat(axis)(*xs)
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis."""
+    """Join tensors of equal shape along a new axis.   ∂L/∂xᵢ = g taken at index i of that axis."""
     if not xs:
         raise ValueError("stack: needs at least one tensor")
     return Stack(axis)(*xs)
@@ -186,6 +192,8 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Tensor:
 
 def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> tuple[Tensor, ...]:
     """Cut `x` along `axis` into equal sections (an int) or at the given indices.
+
+    (y₀, y₁, …) = the pieces;  ∂L/∂x = concat(g₀, g₁, …) along the same axis.
 
     >>> [t.shape for t in split(Tensor(np.zeros((6, 2))), 3)]
     [(2, 2), (2, 2), (2, 2)]
