@@ -1,10 +1,16 @@
 """The command line: ``chainrule`` (or ``python -m chainrule``).
 
     chainrule train mnist-book              train a named example, save it
+    chainrule train toy-2d --plot toy.png   … and draw its curves (and here its decision boundary)
+    chainrule train char-lstm               a character-level LSTM on tiny Shakespeare
+    chainrule sample runs/char-lstm.npz --prompt "KING" --length 300 --temperature 0.8
     chainrule reproduce ch4                 a chapter's experiments beside the book's numbers
     chainrule evaluate runs/mnist-book.npz  test a saved model on its data set
     chainrule info runs/mnist-book.npz      what a saved model is
     chainrule playground                    train small networks on 2-D data in the browser
+
+Ctrl-C stops `train` cleanly: the weights so far are saved, and the last
+checkpoint (one per epoch) is kept; `--resume` continues from it.
 
 Run ``chainrule COMMAND --help`` for each command's options.
 """
@@ -13,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 DATA_HELP = "folder holding the data files (default: $CHAINRULE_DATA, then the user cache, then download)"
 
@@ -35,16 +43,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a named example and save it",
-                                description="Train a named example with a progress bar, report its test score "
-                                            "and save the model. Ctrl-C stops cleanly and saves what was trained.")
-    train.add_argument("name", choices=sorted(RECIPES), help="the example to train")
-    train.add_argument("--epochs", type=int, default=None, help="passes over the training data (default: the recipe's)")
-    train.add_argument("--seed", type=int, default=20190119, help="seed for weights, dropout and data order")
+    recipes = "\n".join(f"  {name:12} {_summary(make)}" for name, make in sorted(RECIPES.items()))
+    train = commands.add_parser(
+        "train", help="train a named example and save it", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=f"Train a named example with a progress bar (loss and speed), report its test score and save "
+                    f"the model.\n\n{recipes}\n\nCtrl-C stops cleanly: the weights trained so far are saved, the last "
+                    f"checkpoint is kept\nand the command to resume from it is printed.")
+    train.add_argument("name", choices=sorted(RECIPES), help="the example to train (see above)")
+    train.add_argument("--epochs", type=_positive, default=None,
+                       help="passes over the training data, or over the text for char-lstm (default: the recipe's)")
+    train.add_argument("--seed", type=int, default=20190119,
+                       help="seed for weights, dropout and data order (default 20190119)")
     train.add_argument("--data", default=None, help=DATA_HELP)
     train.add_argument("--save", default=None, help="where to save the model (default: runs/NAME.npz)")
-    train.add_argument("--quick", action="store_true", help="a tiny run on a few thousand samples (for trying things)")
+    train.add_argument("--quick", action="store_true", help="a tiny run on a small slice of the data, in seconds "
+                                                            "(for trying things)")
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    train.add_argument("--plot", metavar="PNG", default=None,
+                       help="after training, save the loss and accuracy curves per epoch to this picture (needs "
+                            "matplotlib: pip install 'chainrule[plot]', checked before training starts); for 2-D "
+                            "problems (toy-2d) also the decision boundary, beside it (out.png → out-boundary.png); "
+                            "for char-lstm the curves are the training and validation nats/char")
+    train.add_argument("--checkpoint-dir", metavar="DIR", default=None,
+                       help="write a checkpoint (weights, optimizer, random generators, history) here after every "
+                            "epoch (default: next to --save, SAVE-checkpoint/); not for char-lstm")
+    train.add_argument("--resume", action="store_true",
+                       help="continue from the checkpoint in --checkpoint-dir (or its default), with the same "
+                            "options as the run that wrote it; ends with the same weights as an uninterrupted run")
 
     reproduce = commands.add_parser("reproduce", help="run a chapter's experiments beside the book's numbers",
                                     description="Run the book's experiments for a chapter and print a table: ours, "
@@ -57,9 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="test a saved model on its data set",
                                    description="Load a model saved by `chainrule train` and report its test loss "
-                                               "and accuracy on the data set it was trained on.")
+                                               "and accuracy on the test set `train` reported on (the small one "
+                                               "for a --quick model). For char-lstm: the cross-entropy on the "
+                                               "held-out text, in nats per character.")
     evaluate.add_argument("model", help="path of a saved model (.npz)")
     evaluate.add_argument("--data", default=None, help=DATA_HELP)
+
+    sample = commands.add_parser("sample", help="generate text from a saved character model",
+                                 description="Continue a prompt with a character model saved by `chainrule train "
+                                             "char-lstm` (the file keeps its vocabulary) and print the prompt and "
+                                             "the generated text.")
+    sample.add_argument("model", help="path of a saved character model (.npz)")
+    sample.add_argument("--prompt", default="\n", help="the text to continue; every character must be in the "
+                                                       "model's vocabulary (default: a newline)")
+    sample.add_argument("--length", type=int, default=300, help="how many characters to generate (default 300)")
+    sample.add_argument("--temperature", type=float, default=1.0,
+                        help="τ > 0: 1 samples the model's own distribution, below 1 is more conservative "
+                             "(→ 0: always the likeliest character), above 1 wilder (default 1.0)")
+    sample.add_argument("--seed", type=int, default=None, help="seed for the draws: the same seed gives the same "
+                                                               "text (default: different every time)")
 
     info = commands.add_parser("info", help="describe a saved model", description="Print a saved model's "
                                "architecture, parameter count, dtype and the chainrule version that wrote it.")
@@ -75,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _summary(make: Any) -> str:
+    """The first line of a recipe's docstring, for the list in `train --help`."""
+    return (make.__doc__ or "").strip().split("\n")[0]
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"a port is an integer in [0, 65535], got {text!r}")
@@ -82,41 +134,138 @@ def _port(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    handlers = {"train": _train, "reproduce": _reproduce, "evaluate": _evaluate, "info": _info,
+    args.argv = argv  # to print the command that resumes an interrupted run
+    handlers = {"train": _train, "reproduce": _reproduce, "evaluate": _evaluate, "sample": _sample, "info": _info,
                 "playground": _playground}
     try:
         return handlers[args.command](args)
     except (FileNotFoundError, ValueError, TypeError) as error:
-        print(f"chainrule {args.command}: {error}", file=sys.stderr)
+        message = str(error).removeprefix(f"{args.command}: ")  # `sample: …` from chainrule.language_model.sample
+        print(f"chainrule {args.command}: {message}", file=sys.stderr)
         return 2
 
 
 def _train(args: argparse.Namespace) -> int:
-    import chainrule as cr
-    from chainrule.recipes import RECIPES
+    from chainrule.recipes import RECIPES, CharRecipe
 
+    if args.plot:
+        from chainrule.viz import require_matplotlib
+
+        try:
+            require_matplotlib()  # before training, not after it
+        except ImportError as error:
+            print(f"chainrule train: --plot: {error}", file=sys.stderr)
+            return 2
     recipe = RECIPES[args.name](args.epochs, args.data, args.quick, args.seed)
+    save = Path(args.save or f"runs/{args.name}.npz")
+    extra = {"recipe": args.name, "quick": args.quick}
+    if isinstance(recipe, CharRecipe):
+        return _train_char(recipe, save, extra, args)
+    return _train_network(recipe, save, extra, args)
+
+
+def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
+    """Fit a `Recipe` with the Trainer, checkpointing every epoch."""
+    import chainrule as cr
+    from chainrule.checkpoint import checkpoint_path
+
     X_train, y_train, X_test, y_test = recipe.data
     print(f"{recipe.description}: {len(X_train)} training and {len(X_test)} test samples")
-    save = Path(args.save or f"runs/{args.name}.npz")
+    checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
+    before = _modified(checkpoint)
     trainer = cr.Trainer(recipe.net, recipe.optimizer, quiet=args.quiet)
     started = time.perf_counter()
     try:
-        trainer.fit(X_train, y_train, X_test, y_test, seed=args.seed, **recipe.fit)
+        history = trainer.fit(X_train, y_train, X_test, y_test, seed=args.seed, checkpoint_dir=checkpoint.parent,
+                              resume=args.resume, **recipe.fit)
     except KeyboardInterrupt:
-        recipe.net.save(save, extra={"recipe": args.name, "interrupted": True})
+        recipe.net.save(save, extra={**extra, "interrupted": True})
         print(f"\ninterrupted: the weights trained so far are saved in {save}", file=sys.stderr)
+        ours = args.resume or _modified(checkpoint) != before  # not one an earlier run left there
+        print(_resume_hint(checkpoint, args) if ours else "no epoch had finished, so this run wrote no checkpoint "
+              "to resume from", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - started
     scores = recipe.net.evaluate(X_test, y_test)
+    book = f"   (the book printed {recipe.book})" if recipe.book else ""
     if "accuracy" in scores:
-        print(f"test accuracy {100 * scores['accuracy']:.2f} %   (the book printed {recipe.book})   [{seconds:.0f} s]")
+        print(f"test accuracy {100 * scores['accuracy']:.2f} %{book}   [{seconds:.0f} s]")
     else:
-        print(f"test loss {scores['loss']:.4f}   (the book printed {recipe.book})   [{seconds:.0f} s]")
-    recipe.net.save(save, extra={"recipe": args.name})
+        print(f"test loss {scores['loss']:.4f}{book}   [{seconds:.0f} s]")
+    recipe.net.save(save, extra=extra)
     print(f"saved to {save}")
+    if args.plot:
+        _plot(history, args.name, args.plot, recipe.net, X_train, y_train)
     return 0
+
+
+def _modified(path: Path) -> int | None:
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
+def _resume_hint(checkpoint: Path, args: argparse.Namespace) -> str:
+    """Which epoch the checkpoint holds and the command that continues from it."""
+    from chainrule.io import read_archive
+
+    meta = read_archive(checkpoint)[1]
+    command = shlex.join(["chainrule"] + args.argv + ([] if args.resume else ["--resume"]))
+    return (f"the last checkpoint, after epoch {meta['next_epoch']} of {meta['settings']['epochs']}, is {checkpoint}; "
+            f"continue with:\n  {command}")
+
+
+def _train_char(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
+    """Train a `CharRecipe` with `language_model.train`; the validation text is measured after every epoch."""
+    from chainrule.language_model import save_model, train
+
+    if args.resume or args.checkpoint_dir:
+        raise ValueError(f"{args.name} trains without checkpoints (--checkpoint-dir, --resume); on Ctrl-C it saves "
+                         "the weights trained so far")
+    per_epoch = recipe.iterations_per_epoch
+    print(f"{recipe.description}: {len(recipe.tokens):,} training and {len(recipe.validation):,} validation "
+          f"characters; {recipe.epochs} epoch(s) of {per_epoch} iterations")
+    try:
+        history = train(recipe.model, recipe.tokens, recipe.epochs * per_epoch, batch_size=recipe.batch_size,
+                        seq_length=recipe.seq_length, optimizer=recipe.optimizer, validation=recipe.validation,
+                        eval_every=per_epoch, progress=not args.quiet)
+    except KeyboardInterrupt:
+        save_model(recipe.model, recipe.vocabulary, save, extra={**extra, "interrupted": True})
+        print(f"\ninterrupted: the weights trained so far are saved in {save} (`chainrule sample {save}` works on "
+              f"them); {args.name} keeps no checkpoint to resume from", file=sys.stderr)
+        return 130
+    record = _epoch_record(history, per_epoch)
+    if not args.quiet:
+        for epoch, (loss, nats) in enumerate(zip(record["train_loss"], record["test_loss"]), 1):
+            print(f"epoch {epoch}/{recipe.epochs}  train loss {loss:.4f}  validation {nats:.4f} nats/char")
+    nats = history.validation_loss[-1]
+    print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)   [{history.seconds:.0f} s, "
+          f"{history.characters_per_second:,.0f} characters/s]")
+    save_model(recipe.model, recipe.vocabulary, save, extra=extra)
+    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8")
+    if args.plot:
+        _plot(record, f"{args.name} (nats/char; test: the held-out text)", args.plot)
+    return 0
+
+
+def _epoch_record(history: Any, per_epoch: int) -> dict[str, list]:
+    """A character model's `TrainingHistory` in the shape of the Trainer's `History`: one entry per epoch."""
+    epochs = len(history.loss) // per_epoch
+    losses = [float(sum(history.loss[e * per_epoch:(e + 1) * per_epoch]) / per_epoch) for e in range(epochs)]
+    return {"train_loss": losses, "eval_epochs": list(range(1, epochs + 1)), "test_loss": history.validation_loss,
+            "test_accuracy": [], "lr": []}
+
+
+def _plot(history: Any, title: str, path: str, net: Any = None, X: Any = None, y: Any = None) -> None:
+    """The curves per epoch to `path`; for a classifier of 2-D points also its decision boundary."""
+    from chainrule.viz import plot_decision_boundary, plot_history
+
+    plot_history(history, path, title=title)
+    print(f"curves saved to {path}")
+    if net is not None and X.ndim == 2 and X.shape[1] == 2 and net.loss.is_classification:
+        boundary = Path(path).with_name(f"{Path(path).stem}-boundary{Path(path).suffix or '.png'}")
+        plot_decision_boundary(net, X, y, path=boundary, title="decision boundary, training points")
+        print(f"decision boundary saved to {boundary}")
 
 
 def _reproduce(args: argparse.Namespace) -> int:
@@ -136,34 +285,61 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0 if all_met else 1
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _load(path: str) -> Any:
+    """A saved model, whichever part of chainrule defines its layers."""
     import chainrule as cr
-    from chainrule.recipes import RECIPES
+    import chainrule.language_model  # noqa: F401 - registers CharLanguageModel for loading
 
-    model = cr.load(args.model)
+    return cr.load(path)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from chainrule.recipes import RECIPES, CharRecipe
+
+    model = _load(args.model)
     name = model.metadata.get("recipe")
     if name not in RECIPES:
         raise ValueError(f"{args.model} does not say which data set it was trained on (no known recipe)")
-    recipe = RECIPES[name](None, args.data, False, 0)
+    recipe = RECIPES[name](None, args.data, bool(model.metadata.get("quick")), 0)  # the test set train reported on
+    if isinstance(recipe, CharRecipe):
+        from chainrule.language_model import evaluate, load_model
+
+        model, vocabulary = load_model(args.model)
+        if vocabulary != recipe.vocabulary:
+            raise ValueError(f"{args.model}: its vocabulary is not the one of {name}'s text")
+        nats = evaluate(model, recipe.validation)
+        print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on "
+              f"{len(recipe.validation):,} held-out characters")
+        return 0
     _, _, X_test, y_test = recipe.data
     scores = model.evaluate(X_test, y_test)
-    print("  ".join(f"test {key} {value:.4f}" for key, value in scores.items()))
+    print("  ".join(f"test {key} {value:.4f}" for key, value in scores.items()) + f"   ({len(X_test)} test samples)")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from chainrule.language_model import sample_from_file
+
+    print(sample_from_file(args.model, args.prompt, args.length, args.temperature, args.seed))
     return 0
 
 
 def _info(args: argparse.Namespace) -> int:
+    from chainrule.data import Vocabulary
     from chainrule.io import read_archive
 
     arrays, meta = read_archive(args.model)
-    import chainrule as cr
-
-    model = cr.load(args.model)
+    model = _load(args.model)
     count = sum(a.size for a in arrays.values())
+    extra = dict(model.metadata)
+    vocabulary = extra.pop("vocabulary", None)
     print(f"file:       {args.model}")
     print(f"written by: chainrule {meta.get('chainrule_version', '?')} (format {meta.get('format_version')})")
     print(f"dtype:      {meta.get('dtype')}   parameters and buffers: {count:,} numbers in {len(arrays)} arrays")
-    if meta.get("extra"):
-        print(f"metadata:   {meta['extra']}")
+    if extra:
+        print(f"metadata:   {extra}")
+    if vocabulary is not None:
+        print(f"vocabulary: {Vocabulary.from_dict(vocabulary)!r}")
     print(model)
     return 0
 

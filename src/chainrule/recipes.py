@@ -1,8 +1,13 @@
 """Named training recipes for the command line (`chainrule train NAME`): data, network, optimizer, schedule.
 
-Each recipe is a function ``(args) -> Recipe`` taking the parsed options
-(epochs, batch size, seed, data root, quick) so that `train`, `evaluate` and
-the tests share one definition of each example.
+Each recipe is a function ``(epochs, root, quick, seed) -> Recipe`` so that
+`train`, `evaluate` and the tests share one definition of each example. A
+`Recipe` is trained by the `Trainer`; the character model's `CharRecipe` by
+`chainrule.language_model.train` (truncated backpropagation through time over a
+text, not shuffled mini-batches of samples).
+
+Test data never depends on `seed` or on anything but `quick`, so `evaluate`
+rebuilds exactly the test set `train` reported on.
 """
 
 from __future__ import annotations
@@ -26,6 +31,27 @@ class Recipe:
     fit: dict[str, Any] = field(default_factory=dict)  # epochs, eval_every, batch_size, ...
     book: str = ""  # what the book printed for this configuration, if anything
     metric: str = "accuracy"
+
+
+@dataclass
+class CharRecipe:
+    """What `chainrule train` needs for a character language model, trained with `language_model.train`."""
+
+    description: str
+    model: Any  # a CharLanguageModel
+    vocabulary: Any  # the Vocabulary, saved with the model
+    optimizer: Any
+    tokens: np.ndarray  # the training text, encoded
+    validation: np.ndarray  # the held-out tail, encoded
+    epochs: int  # passes over the training text
+    batch_size: int
+    seq_length: int
+
+    @property
+    def iterations_per_epoch(self) -> int:
+        from chainrule.language_model import SequenceBatcher
+
+        return len(SequenceBatcher(self.tokens, self.batch_size, self.seq_length))
 
 
 def mnist_book(epochs: int | None, root: str | None, quick: bool, seed: int) -> Recipe:
@@ -81,4 +107,92 @@ def boston(epochs: int | None, root: str | None, quick: bool, seed: int) -> Reci
     )
 
 
-RECIPES: dict[str, Callable[..., Recipe]] = {"mnist-book": mnist_book, "mnist-mlp": mnist_mlp, "boston": boston}
+QUICK_IMAGES = 1000  # training and test images of a quick CNN run
+
+
+def _standardized_images(load: Callable[..., tuple], root: str | None, limit: int | None) -> tuple[np.ndarray, ...]:
+    """(X_train, y_train, X_test, y_test) from a 28×28 loader: float32 (N, 1, 28, 28), scaled by the global
+    mean and standard deviation of the training pixels; `limit` keeps the first n of each split."""
+    from chainrule.data import standardize
+
+    X_train, y_train, X_test, y_test = load(root)
+    if limit is not None:
+        X_train, y_train, X_test, y_test = X_train[:limit], y_train[:limit], X_test[:limit], y_test[:limit]
+    pixels = standardize(X_train.reshape(-1, 1).astype(np.float32), X_test.reshape(-1, 1).astype(np.float32))
+    return pixels.train.reshape(-1, 1, 28, 28), y_train, pixels.test.reshape(-1, 1, 28, 28), y_test
+
+
+def _small_cnn_recipe(what: str, load: Callable[..., tuple], epochs: int, root: str | None, quick: bool,
+                      seed: int) -> Recipe:
+    """The small CNN of `chainrule reproduce ch5` on 28×28 images: SGD momentum 0.9, lr 0.01, batches of 60."""
+    from chainrule.reproduce.ch5 import BATCH_SIZE, small_cnn
+
+    net = small_cnn()
+    net.seed(seed)
+    return Recipe(
+        f"{what}, small CNN (conv 16 5×5, pool 2, conv 32 5×5, pool 2, dense 10; tanh)", net,
+        cr.SGDMomentum(lr=0.01, momentum=0.9), _standardized_images(load, root, QUICK_IMAGES if quick else None),
+        {"epochs": epochs, "eval_every": 1, "batch_size": BATCH_SIZE, "early_stopping": False},
+    )
+
+
+def mnist_cnn(epochs: int | None, root: str | None, quick: bool, seed: int) -> Recipe:
+    """The small CNN of chapter 5's reproduction on MNIST, one epoch (about 98 %)."""
+    from chainrule.data import load_mnist
+
+    return _small_cnn_recipe("MNIST", load_mnist, epochs or 1, root, quick, seed)
+
+
+def fashion_cnn(epochs: int | None, root: str | None, quick: bool, seed: int) -> Recipe:
+    """The same small CNN on Fashion-MNIST (photos of clothes in 10 classes), two epochs."""
+    from chainrule.data import load_fashion_mnist
+
+    return _small_cnn_recipe("Fashion-MNIST", load_fashion_mnist, epochs or 2, root, quick, seed)
+
+
+def toy_2d(epochs: int | None, root: str | None, quick: bool, seed: int) -> Recipe:
+    """Two interleaved spirals (`make_toy("spirals")`): a 2-32-32-2 tanh network, Adam 0.01, in seconds.
+
+    1,000 training and 500 test points (fixed seeds), standardized with the training statistics.
+    """
+    from chainrule.data import make_toy, standardize
+
+    X_train, y_train = make_toy("spirals", n=1000, noise=0.05, seed=0)
+    X_test, y_test = make_toy("spirals", n=500, noise=0.05, seed=1)
+    X_train, X_test, _, _ = standardize(X_train.astype(np.float32), X_test.astype(np.float32))
+    net = cr.NeuralNetwork([cr.Dense(32, cr.Tanh()), cr.Dense(32, cr.Tanh()), cr.Dense(2)], cr.SoftmaxCrossEntropy(),
+                           seed=seed)
+    return Recipe(
+        "two spirals in the plane, 2-32-32-2 tanh network", net, cr.Adam(lr=0.01), (X_train, y_train, X_test, y_test),
+        {"epochs": epochs or (20 if quick else 100), "eval_every": 10, "batch_size": 32, "early_stopping": False},
+    )
+
+
+QUICK_CHARACTERS = 30_000  # the head of the text a quick char-lstm run trains and validates on
+
+
+def char_lstm(epochs: int | None, root: str | None, quick: bool, seed: int) -> CharRecipe:
+    """Tiny Shakespeare, character by character: one-hot → LSTM 256 → Dense 65, 5 passes (`sample` it).
+
+    Adam 2e-3 with gradient norm clipped to 5; 32 streams of 100 steps; the last 10 % of
+    the text held out. Quick: LSTM 64 on the first 30,000 characters.
+    """
+    from chainrule.data import Vocabulary, load_text
+    from chainrule.language_model import CharLanguageModel, split_validation
+
+    text = load_text("tinyshakespeare", root)
+    vocabulary = Vocabulary(text)  # from the whole text: a quick model and a full one read the same characters
+    tokens, validation = split_validation(vocabulary.encode(text[:QUICK_CHARACTERS] if quick else text), 0.1)
+    hidden, batch_size, seq_length = (64, 16, 32) if quick else (256, 32, 100)
+    model = CharLanguageModel(len(vocabulary), hidden, cell="lstm")
+    model.seed(seed)
+    return CharRecipe(
+        f"tiny Shakespeare, character-level LSTM {hidden}", model, vocabulary, cr.Adam(lr=2e-3, clip_norm=5.0),
+        tokens, validation, epochs or (2 if quick else 5), batch_size, seq_length,
+    )
+
+
+RECIPES: dict[str, Callable[..., Recipe | CharRecipe]] = {
+    "mnist-book": mnist_book, "mnist-mlp": mnist_mlp, "mnist-cnn": mnist_cnn, "fashion-cnn": fashion_cnn,
+    "boston": boston, "toy-2d": toy_2d, "char-lstm": char_lstm,
+}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -28,9 +28,13 @@ from chainrule.io import ModelFileError, load, save
 from chainrule.layers.base import Layer
 
 
-def save_model(model: Layer, vocabulary: Vocabulary, path: str | os.PathLike) -> None:
-    """Save a character model with its vocabulary (in the file's JSON header, as ``extra["vocabulary"]``)."""
-    save(model, path, extra={"vocabulary": vocabulary.to_dict()})
+def save_model(model: Layer, vocabulary: Vocabulary, path: str | os.PathLike,
+               extra: Mapping[str, Any] | None = None) -> None:
+    """Save a character model with its vocabulary (in the file's JSON header, as ``extra["vocabulary"]``).
+
+    `extra`: more JSON metadata to keep beside it (e.g. the recipe that trained the model).
+    """
+    save(model, path, extra={**(extra or {}), "vocabulary": vocabulary.to_dict()})
 
 
 def load_model(path: str | os.PathLike) -> tuple[Layer, Vocabulary]:
@@ -38,7 +42,8 @@ def load_model(path: str | os.PathLike) -> tuple[Layer, Vocabulary]:
     model = load(path)
     saved = getattr(model, "metadata", {}).get("vocabulary")
     if saved is None:
-        raise ModelFileError(f"{path}: the file holds no vocabulary; save character models with save_model(model, vocabulary, path)")
+        raise ModelFileError(f"{path}: not a character model: the file holds no vocabulary; save character models "
+                             "with save_model(model, vocabulary, path) (as `chainrule train char-lstm` does)")
     return model, Vocabulary.from_dict(saved)
 
 
