@@ -51,8 +51,12 @@ class NeuralNetwork(Layer):
             x = layer(x)
         return x
 
-    def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The network's outputs for `X` as an array, in evaluation mode and without a graph."""
+    def predict(self, X: Any, batch_size: int | None = 256) -> np.ndarray:
+        """The network's outputs for `X` as an array, in evaluation mode and without a graph.
+
+        Computed `batch_size` rows at a time (None: all at once), so that a convolution's
+        window matrix stays a few MB whatever the size of `X`.
+        """
         was_training = self.training
         self.eval()
         try:
@@ -74,7 +78,7 @@ class NeuralNetwork(Layer):
         loss.backward()
         return loss.item()
 
-    def evaluate(self, X: Any, y: Any, batch_size: int = 1000) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any, batch_size: int = 256) -> dict[str, float]:
         """Loss (and accuracy, for classifiers) on a data set, in evaluation mode."""
         loss_fn = self._require_loss()
         output = self.predict(X, batch_size)

@@ -110,28 +110,17 @@ def boston(epochs: int | None, root: str | None, quick: bool, seed: int) -> Reci
 QUICK_IMAGES = 1000  # training and test images of a quick CNN run
 
 
-def _standardized_images(load: Callable[..., tuple], root: str | None, limit: int | None) -> tuple[np.ndarray, ...]:
-    """(X_train, y_train, X_test, y_test) from a 28×28 loader: float32 (N, 1, 28, 28), scaled by the global
-    mean and standard deviation of the training pixels; `limit` keeps the first n of each split."""
-    from chainrule.data import standardize
-
-    X_train, y_train, X_test, y_test = load(root)
-    if limit is not None:
-        X_train, y_train, X_test, y_test = X_train[:limit], y_train[:limit], X_test[:limit], y_test[:limit]
-    pixels = standardize(X_train.reshape(-1, 1).astype(np.float32), X_test.reshape(-1, 1).astype(np.float32))
-    return pixels.train.reshape(-1, 1, 28, 28), y_train, pixels.test.reshape(-1, 1, 28, 28), y_test
-
-
 def _small_cnn_recipe(what: str, load: Callable[..., tuple], epochs: int, root: str | None, quick: bool,
                       seed: int) -> Recipe:
     """The small CNN of `chainrule reproduce ch5` on 28×28 images: SGD momentum 0.9, lr 0.01, batches of 60."""
     from chainrule.reproduce.ch5 import BATCH_SIZE, small_cnn
+    from chainrule.reproduce.mnist_data import book_mnist
 
     net = small_cnn()
     net.seed(seed)
     return Recipe(
         f"{what}, small CNN (conv 16 5×5, pool 2, conv 32 5×5, pool 2, dense 10; tanh)", net,
-        cr.SGDMomentum(lr=0.01, momentum=0.9), _standardized_images(load, root, QUICK_IMAGES if quick else None),
+        cr.SGDMomentum(lr=0.01, momentum=0.9), book_mnist(root, True, QUICK_IMAGES if quick else None, load),
         {"epochs": epochs, "eval_every": 1, "batch_size": BATCH_SIZE, "early_stopping": False},
     )
 

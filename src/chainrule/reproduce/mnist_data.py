@@ -1,19 +1,24 @@
 """MNIST prepared as the book prepares it: flattened or as images, scaled by the
-training set's global pixel mean and standard deviation, float32; integer labels."""
+training set's global pixel mean and standard deviation, float32; integer labels.
+Fashion-MNIST (or any loader of 28×28 images) is prepared the same way with `load=`."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from typing import Callable
+
 from chainrule.data import load_mnist
 
 
-def book_mnist(root: str | None = None, images: bool = False, limit: int | None = None) -> tuple[np.ndarray, ...]:
+def book_mnist(root: str | None = None, images: bool = False, limit: int | None = None,
+               load: Callable[[str | None], tuple[np.ndarray, ...]] = load_mnist) -> tuple[np.ndarray, ...]:
     """(X_train, y_train, X_test, y_test): X = (pixels − mean) / std with the training set's scalars.
 
-    `images` gives (N, 1, 28, 28) instead of (N, 784); `limit` keeps the first n of each split (for quick runs).
+    `images` gives (N, 1, 28, 28) instead of (N, 784); `limit` keeps the first n of each split (for quick runs);
+    `load(root)` gives the raw splits (default: MNIST; `chainrule.data.load_fashion_mnist` works too).
     """
-    X_train, y_train, X_test, y_test = load_mnist(root)
+    X_train, y_train, X_test, y_test = load(root)
     if limit is not None:
         X_train, y_train, X_test, y_test = X_train[:limit], y_train[:limit], X_test[:limit], y_test[:limit]
     X_train = X_train.astype(np.float32)
