@@ -1,11 +1,11 @@
-"""TimeDistributed: the wrapped layer applied at every step, gradients, save/load, errors."""
+"""TimeDistributed (the wrapped layer at every step) and RecurrentOutputs (a recurrent layer without its state)."""
 
 import numpy as np
 import pytest
 from harness import check_layer_gradients
 
 import chainrule as cr
-from chainrule.layers import Dense, Embedding, TimeDistributed
+from chainrule.layers import GRU, Dense, Embedding, RecurrentOutputs, TimeDistributed
 
 
 def test_every_step_gets_the_same_layer():
@@ -45,3 +45,24 @@ def test_a_plain_batch_is_explained():
         TimeDistributed(Dense(2))(np.zeros((4, 3)))
     with pytest.raises(TypeError, match="wraps a layer"):
         TimeDistributed("dense")
+
+
+def test_recurrent_outputs_are_the_layers_outputs_without_the_state():
+    layer = GRU(4, input_size=3).to(np.float64)
+    x = np.random.default_rng(0).standard_normal((2, 5, 3))
+    np.testing.assert_array_equal(RecurrentOutputs(layer)(x).data, layer(x)[0].data)
+    assert RecurrentOutputs(layer).dtype == np.float64  # arrays are converted to the layer's dtype
+
+
+def test_a_network_with_recurrent_outputs_trains_saves_and_loads(tmp_path):
+    net = cr.NeuralNetwork([Embedding(6, 3), RecurrentOutputs(GRU(4)), TimeDistributed(cr.Dense(6))],
+                           cr.SoftmaxCrossEntropy(), seed=0)
+    tokens = np.random.default_rng(1).integers(0, 6, (2, 5))
+    assert net.predict(tokens).shape == (2, 5, 6)
+    net.save(tmp_path / "char.npz")
+    np.testing.assert_array_equal(cr.load(tmp_path / "char.npz").predict(tokens), net.predict(tokens))
+
+
+def test_recurrent_outputs_wraps_only_recurrent_layers():
+    with pytest.raises(TypeError, match="wraps an RNN, GRU or LSTM layer, got Dense"):
+        RecurrentOutputs(cr.Dense(3))

@@ -10,10 +10,10 @@ from chainrule.layers.normalization import BatchNorm
 from chainrule.layers.pooling import AvgPool2D, MaxPool2D
 from chainrule.layers.recurrent import GRU, LSTM, RNN
 from chainrule.layers.reshape import Flatten
-from chainrule.layers.sequence import TimeDistributed
+from chainrule.layers.sequence import RecurrentOutputs, TimeDistributed
 
 __all__ = [
-    "Embedding", "GRU", "LSTM", "RNN", "TimeDistributed",
+    "Embedding", "GRU", "LSTM", "RNN", "RecurrentOutputs", "TimeDistributed",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D",
     "Activation", "Dense", "Dropout", "Flatten", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid",
     "Softmax", "Tanh",

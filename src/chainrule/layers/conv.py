@@ -87,6 +87,11 @@ class Conv2D(Layer):
             )
         return (spans[0] // 2, spans[1] // 2)
 
+    @property
+    def padding_pixels(self) -> tuple[int, int]:
+        """The zeros added on each side, (height, width): "same" worked out for this kernel."""
+        return self._padding
+
     def _build(self, in_channels: int) -> None:
         self.in_channels = in_channels
         shape = (self.out_channels, in_channels, *self.kernel_size)

@@ -9,6 +9,15 @@ as Keras's ``TimeDistributed`` and a PyTorch ``Linear`` on a 3-D input do.
 >>> head = TimeDistributed(Dense(65, input_size=256))
 >>> head(np.zeros((32, 25, 256))).shape
 (32, 25, 65)
+
+`RecurrentOutputs(layer)`: `RNN`, `GRU` and `LSTM` return ``(outputs, state)``, as
+PyTorch's modules do, so the next layer of a `NeuralNetwork` cannot take them
+directly. This keeps the outputs (N, T, H) and drops the state (the initial state
+is zeros), so a recurrent layer can sit in a list of layers.
+
+>>> from chainrule.layers.recurrent import LSTM
+>>> RecurrentOutputs(LSTM(8, input_size=3))(np.zeros((2, 5, 3))).shape
+(2, 5, 8)
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.layers.base import Layer
+from chainrule.layers.recurrent import Recurrent
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
 
@@ -48,6 +58,23 @@ class TimeDistributed(Layer):
         steps = (N * T, *x.shape[2:])  # integer tokens (for an Embedding) stay a plain array
         y = self.layer(reshape(x, steps) if isinstance(x, Tensor) else np.reshape(x, steps))
         return reshape(y, (N, T, *y.shape[1:]))
+
+    def config(self) -> dict[str, Any]:
+        return {"layer": self.layer}
+
+
+class RecurrentOutputs(Layer):
+    """y = layer(x)[0]: the top layer's hidden state at every step, (N, T, F) → (N, T, H)."""
+
+    def __init__(self, layer: Recurrent) -> None:
+        super().__init__()
+        if not isinstance(layer, Recurrent):
+            raise TypeError(f"RecurrentOutputs wraps an RNN, GRU or LSTM layer, got {type(layer).__name__}")
+        self.layer = layer
+        self.dtype = layer.dtype  # inputs given as arrays are converted to the layer's dtype
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layer(x)[0]
 
     def config(self) -> dict[str, Any]:
         return {"layer": self.layer}
