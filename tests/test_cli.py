@@ -42,6 +42,14 @@ def test_reproduce_prints_a_table_with_the_book_column(capsys):
     assert "| experiment | metric | ours | book (printed)" in out and "3.5644" in out
 
 
+def test_reproduce_ch7_saves_its_reconstructions_in_the_figures_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed: pip install 'chainrule[plot]'")
+    figures = tmp_path / "figures"
+    assert main(["reproduce", "ch7", "--quick", "--no-torch", "--data", DATA, "--figures", str(figures)]) in (0, 1)
+    assert f"figure saved to {figures / 'ch7.png'}" in capsys.readouterr().out
+    assert (figures / "ch7.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_a_damaged_model_file_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a model")

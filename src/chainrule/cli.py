@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import math
+import os
 import shlex
 import sys
 import time
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--data", default=None, help=DATA_HELP)
     reproduce.add_argument("--quick", action="store_true", help="tiny versions of every experiment (minutes → seconds)")
     reproduce.add_argument("--no-torch", action="store_true", help="skip the PyTorch runs even if torch is installed")
+    reproduce.add_argument("--figures", default="runs", metavar="DIR",
+                           help="where a chapter that draws a picture saves it as CHAPTER.png, when matplotlib is "
+                                "installed (ch7: test images beside their reconstructions); default: runs")
 
     evaluate = commands.add_parser("evaluate", help="test a saved model on its data set",
                                    description="Load a model saved by `chainrule train` and report its test loss "
@@ -277,8 +282,17 @@ def _reproduce(args: argparse.Namespace) -> int:
     for chapter in chapters:
         module_name, title = CHAPTERS[chapter]
         print(f"running {chapter} ({title}){' — quick version' if args.quick else ''} …", file=sys.stderr, flush=True)
-        rows = importlib.import_module(module_name).run(root=args.data, quick=args.quick, with_torch=not args.no_torch)
+        run = importlib.import_module(module_name).run
+        options = {}
+        if "png" in inspect.signature(run).parameters:
+            os.makedirs(args.figures, exist_ok=True)
+            options["png"] = os.path.join(args.figures, f"{chapter}.png")
+            if os.path.exists(options["png"]):
+                os.remove(options["png"])  # it is rewritten below; an old one must not pass for this run's
+        rows = run(root=args.data, quick=args.quick, with_torch=not args.no_torch, **options)
         print(format_table(f"{chapter}: {title}", rows))
+        if "png" in options and os.path.exists(options["png"]):
+            print(f"figure saved to {options['png']}")
         print()
         all_met &= all(row.passed is not False for row in rows)
     print("Numbers under 'ours' and 'PyTorch' come from this run; 'book (printed)' are the book's.")
