@@ -25,3 +25,16 @@ def test_runner_prints_a_table(capsys):
     assert run.main(["--workloads", "mlp", "--steps", "6", "--rounds", "2", "--no-memory"]) == 0
     out = capsys.readouterr().out
     assert '"chainrule/numpy"' in out and "| mlp |" in out
+
+
+def test_time_to_accuracy_reports_the_epoch_and_seconds(capsys):
+    import json
+
+    import time_to_accuracy
+
+    data = str(BENCH.parent / "data")
+    assert time_to_accuracy.main(["--quick", "--data", data, "--target", "0.5", "--threads", "1"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["reached_at_epoch"] == 1 and record["epoch_accuracy"][0] >= 0.5
+    assert record["training_seconds"] == record["epoch_seconds"][0] > 0
+    assert time_to_accuracy.main(["--quick", "--data", data, "--target", "1.01", "--threads", "1"]) == 1

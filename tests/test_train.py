@@ -22,6 +22,7 @@ def test_fit_learns_and_records_history():
     history = cr.Trainer(_net(), cr.SGDMomentum(lr=0.1), quiet=True).fit(X, y, X, y, epochs=30, eval_every=10, batch_size=20)
     assert history.eval_epochs == [10, 20, 30]
     assert len(history.train_loss) == 30 and history.train_loss[-1] < history.train_loss[0]
+    assert len(history.epoch_seconds) == 30 and all(s > 0 for s in history.epoch_seconds)
     assert history.test_accuracy[-1] > 0.85
 
 

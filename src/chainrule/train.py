@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ class History:
 
     train_loss: list[float] = field(default_factory=list)  # mean over the batches of each epoch
     lr: list[float] = field(default_factory=list)  # the learning rate each epoch used
+    epoch_seconds: list[float] = field(default_factory=list)  # wall time of each epoch's training pass
     eval_epochs: list[int] = field(default_factory=list)  # epochs (counted from 1) after which we evaluated
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)  # classifiers only
@@ -127,7 +129,9 @@ class Trainer:
         for epoch in range(state.next_epoch, epochs):
             self.optimizer.start_epoch(epoch, epochs)
             history.lr.append(float(self.optimizer.lr))
+            started = time.perf_counter()
             history.train_loss.append(self._train_epoch(X_train, y_train, batch_size, epoch, epochs, state, on_nonfinite))
+            history.epoch_seconds.append(time.perf_counter() - started)
             state.next_epoch = epoch + 1
             stop = False
             if has_test and ((epoch + 1) % eval_every == 0 or epoch + 1 == epochs):
