@@ -155,7 +155,7 @@ def run_classifier(make: Callable[[], cr.NeuralNetwork], lr: float, data: tuple,
     """Train `make()` for one epoch with ours and (if asked and installed) PyTorch from the same start.
 
     Each seed gives the initial weights, the dropout masks and the shuffle order of one
-    run; accuracies and seconds are the means over `seeds`, and `spread` lists ours.
+    run; accuracies and seconds are the means over `seeds`; `spread` and `torch_spread` list each run's.
     """
     X_train, y_train, X_test, y_test = data
     ours, theirs, seconds, torch_seconds = [], [], [], []
@@ -171,7 +171,7 @@ def run_classifier(make: Callable[[], cr.NeuralNetwork], lr: float, data: tuple,
             theirs.append(accuracy_of(torch_predictor(mirror), X_test, y_test))
     mean = lambda values: float(np.mean(values)) if values else None  # noqa: E731
     return {"ours": mean(ours), "seconds": mean(seconds), "torch": mean(theirs), "torch_seconds": mean(torch_seconds),
-            "spread": ours}
+            "spread": ours, "torch_spread": theirs}
 
 
 # ------------------------------------------------------------------- the rows
@@ -196,6 +196,8 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
         passed = ours >= floor and (book is None or theirs is None or abs(ours - theirs) <= 0.005)
         if len(seeds) > 1:
             label += f"; mean of {len(seeds)} seeds, ours {spread_text(result['spread'])}"
+            if result["torch_spread"]:
+                label += f", PyTorch {spread_text(result['torch_spread'])}"
         rows.append(Row(label, "test accuracy %", ours, book, theirs, bar, passed, result["seconds"]))
         if timed:
             rows.append(Row(label, "epoch time (s)", result["seconds"], None, result["torch_seconds"],
