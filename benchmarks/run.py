@@ -69,16 +69,21 @@ def time_workload(module, frameworks: list[str], steps: int, rounds: int, thread
 
 
 def peak_memory_mb(workload: str, framework: str, steps: int, threads: int) -> float:
-    """Peak resident memory of a fresh process that builds the framework's step and runs it."""
+    """Peak resident memory of a fresh process that builds the framework's step and runs it.
+
+    Read from /proc/self/status (VmHWM, the high-water mark of this process's own memory):
+    Linux's ru_maxrss would carry over the parent's peak into the child, so every
+    framework would show the runner's memory.
+    """
     code = (
-        "import resource, sys; sys.path.insert(0, {here!r});"
+        "import sys; sys.path.insert(0, {here!r});"
         "from workloads import {w} as m; step = m.make({fw!r});"
         "[step() for _ in range({n})];"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))"
     ).format(here=str(HERE), w=workload, fw=framework, n=min(steps, 20))
     env = dict(os.environ)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return int(result.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    return int(result.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
 
 
 def machine() -> dict[str, str]:
