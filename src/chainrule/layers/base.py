@@ -238,3 +238,28 @@ class Layer:
 
 def _is_layer_list(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Layer) for v in value)
+
+
+class LazilyBuilt(Layer):
+    """A layer whose parameters are made once the size of its input is known (the book's lazy Dense).
+
+    Subclasses define ``_build(size)``, which creates the parameters for inputs of that size, and say
+    where the size lives: `size_attribute` (None until known: "input_size", "in_channels", …) and
+    `sized_by`, the parameter and axis that show the size in a saved state.
+    """
+
+    size_attribute = "input_size"
+    sized_by: tuple[str, int] = ("weight", 0)
+
+    def _build(self, size: int) -> None:
+        raise NotImplementedError
+
+    def reset_parameters(self) -> None:
+        size = getattr(self, self.size_attribute)
+        if size is not None:
+            self._build(size)
+
+    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+        name, axis = self.sized_by
+        if getattr(self, name, None) is None and prefix + name in state:
+            self._build(int(np.shape(state[prefix + name])[axis]))

@@ -12,18 +12,18 @@ and has no bias: ``Conv2D(16, 5, padding=2, bias=False)`` here.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from chainrule.init import SCHEMES, initialize
 from chainrule.layers.activations import Activation, as_activation
-from chainrule.layers.base import Layer
+from chainrule.layers.base import LazilyBuilt, Layer
 from chainrule.ops.conv import as_pair, check_fits, check_image_batch, conv2d
 from chainrule.tensor import Parameter, Tensor
 
 
-class Conv2D(Layer):
+class Conv2D(LazilyBuilt):
     """A convolution layer.
 
     Args:
@@ -43,6 +43,9 @@ class Conv2D(Layer):
     >>> layer(np.zeros((2, 1, 28, 28))).shape, layer.weight.shape
     ((2, 8, 28, 28), (8, 1, 3, 3))
     """
+
+    size_attribute = "in_channels"
+    sized_by = ("weight", 1)
 
     def __init__(
         self,
@@ -97,14 +100,6 @@ class Conv2D(Layer):
         shape = (self.out_channels, in_channels, *self.kernel_size)
         self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
         self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
-
-    def reset_parameters(self) -> None:
-        if self.in_channels is not None:
-            self._build(self.in_channels)
-
-    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
-        if self.weight is None and prefix + "weight" in state:
-            self._build(int(np.shape(state[prefix + "weight"])[1]))
 
     def forward(self, x: Tensor) -> Tensor:
         name = f"Conv2D({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"

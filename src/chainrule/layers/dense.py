@@ -12,18 +12,18 @@ after it.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from chainrule.init import SCHEMES, initialize
 from chainrule.layers.activations import Activation, as_activation
-from chainrule.layers.base import Layer
+from chainrule.layers.base import LazilyBuilt, Layer
 from chainrule.ops.linear import Linear
 from chainrule.tensor import Parameter, Tensor
 
 
-class Dense(Layer):
+class Dense(LazilyBuilt):
     """A fully connected layer.
 
     Args:
@@ -70,14 +70,6 @@ class Dense(Layer):
         w = initialize(self.weight_init, (input_size, self.neurons), self.rng, self.dtype)
         self.weight = Parameter(w, dtype=self.dtype)
         self.bias = Parameter(np.zeros(self.neurons, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
-
-    def reset_parameters(self) -> None:
-        if self.input_size is not None:
-            self._build(self.input_size)
-
-    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
-        if self.weight is None and prefix + "weight" in state:
-            self._build(int(np.shape(state[prefix + "weight"])[0]))
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != self.input_size or x.dtype != self.dtype:

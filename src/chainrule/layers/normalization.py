@@ -12,16 +12,16 @@ are used. One layer covers both ``torch.nn.BatchNorm1d`` (2-D input) and
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
-from chainrule.layers.base import Layer
+from chainrule.layers.base import LazilyBuilt
 from chainrule.ops.normalization import batch_norm
 from chainrule.tensor import Parameter, Tensor
 
 
-class BatchNorm(Layer):
+class BatchNorm(LazilyBuilt):
     """Normalise each channel (axis 1), then scale and shift it.
 
     Args:
@@ -34,6 +34,8 @@ class BatchNorm(Layer):
     >>> bool(abs(out.numpy().mean()) < 1e-5), layer.running_mean.shape
     (True, (4,))
     """
+
+    size_attribute = "num_features"
 
     buffer_names = ("running_mean", "running_var")
 
@@ -60,14 +62,6 @@ class BatchNorm(Layer):
         self.bias = Parameter(np.zeros(num_features, dtype=self.dtype), dtype=self.dtype)
         self.running_mean = np.zeros(num_features, dtype=self.dtype)
         self.running_var = np.ones(num_features, dtype=self.dtype)
-
-    def reset_parameters(self) -> None:
-        if self.num_features is not None:
-            self._build(self.num_features)
-
-    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
-        if self.weight is None and prefix + "weight" in state:
-            self._build(int(np.shape(state[prefix + "weight"])[0]))
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (2, 4):

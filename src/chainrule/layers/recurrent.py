@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
-from chainrule.layers.base import Layer
+from chainrule.layers.base import LazilyBuilt
 from chainrule.ops.indexing import getitem
 from chainrule.ops.recurrent import GATES, gru, lstm, rnn
 from chainrule.ops.shape import reshape, stack
@@ -39,7 +39,7 @@ from chainrule.tensor import Parameter, Tensor
 INIT_SCHEMES = ("uniform", "glorot")
 
 
-class Recurrent(Layer):
+class Recurrent(LazilyBuilt):
     """The shared machinery of `RNN`, `GRU` and `LSTM` (subclasses set `cell`).
 
     Args:
@@ -51,6 +51,8 @@ class Recurrent(Layer):
             biases zero; or a number σ — every weight and bias from N(0, σ²) (the
             book's ``weight_scale``).
     """
+
+    sized_by = ("weight_ih_l0", 0)
 
     cell = ""
 
@@ -95,14 +97,6 @@ class Recurrent(Layer):
             for name, shape in shapes.items():
                 value = self._draw(shape, shape[0]).astype(self.dtype)
                 setattr(self, f"{name}_l{k}", Parameter(value, dtype=self.dtype))
-
-    def reset_parameters(self) -> None:
-        if self.input_size is not None:
-            self._build(self.input_size)
-
-    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
-        if self.input_size is None and prefix + "weight_ih_l0" in state:
-            self._build(int(np.shape(state[prefix + "weight_ih_l0"])[0]))
 
     def layer_parameters(self, k: int) -> tuple[Parameter, Parameter, Parameter, Parameter]:
         """(weight_ih, weight_hh, bias_ih, bias_hh) of stacked layer k."""
