@@ -10,6 +10,7 @@ import pytest
 import chainrule as cr
 from chainrule.cli import build_parser, main
 from chainrule.io import read_archive
+from chainrule.language_model import load_model
 
 DATA = str(Path(__file__).resolve().parents[1] / "data")
 
@@ -225,7 +226,7 @@ def test_a_real_ctrl_c_stops_python_m_chainrule_train_cleanly(tmp_path):
 def test_ctrl_c_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path, capsys, monkeypatch):
     interrupt_epoch(monkeypatch, 1)
     assert main(["train", "toy-2d", "--quick", "--quiet", "--save", str(tmp_path / "m.npz")]) == 130
-    assert "no epoch had finished" in capsys.readouterr().err
+    assert "no checkpoint was due yet" in capsys.readouterr().err
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
@@ -233,17 +234,28 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
     assert "no checkpoint at" in capsys.readouterr().err
 
 
-def test_ctrl_c_while_training_a_character_model_saves_it_with_its_vocabulary(tmp_path, capsys, monkeypatch):
-    import chainrule.language_model as lm
+def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_finishes_the_run(
+        tmp_path, capsys, monkeypatch):
+    from chainrule.optim import Adam
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+    original, calls = Adam.step, [0]
 
-    monkeypatch.setattr(lm, "train", interrupted)
-    model = tmp_path / "c.npz"
-    assert main(["train", "char-lstm", "--quick", "--quiet", "--data", DATA, "--save", str(model)]) == 130
-    assert "keeps no checkpoint" in capsys.readouterr().err
+    def interrupted_step(self):
+        calls[0] += 1
+        if calls[0] == 60:  # after the checkpoint at iteration 50
+            raise KeyboardInterrupt
+        original(self)
+
+    model, straight = tmp_path / "c.npz", tmp_path / "straight.npz"
+    options = ["train", "char-lstm", "--quick", "--quiet", "--data", DATA]
+    monkeypatch.setattr(Adam, "step", interrupted_step)
+    assert main(options + ["--save", str(model)]) == 130
+    err = capsys.readouterr().err
+    assert f"saved in {model}" in err and "after iteration 50 of 104" in err and err.rstrip().endswith("--resume")
     assert main(["sample", str(model), "--prompt", "KING", "--length", "5", "--seed", "0"]) == 0
-    assert capsys.readouterr().out.startswith("KING")
-    assert main(["train", "char-lstm", "--quick", "--data", DATA, "--save", str(model), "--resume"]) == 2
-    assert "trains without checkpoints" in capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("KING")  # the interrupted weights are a usable model
+    monkeypatch.setattr(Adam, "step", original)
+    assert main(options + ["--save", str(model), "--resume"]) == 0
+    assert main(options + ["--save", str(straight)]) == 0
+    resumed, uninterrupted = load_model(model)[0].state_dict(), load_model(straight)[0].state_dict()
+    assert all(np.array_equal(resumed[k], uninterrupted[k]) for k in uninterrupted)

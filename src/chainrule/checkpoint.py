@@ -39,8 +39,9 @@ def checkpoint_path(directory: str | os.PathLike) -> Path:
     return Path(directory) / CHECKPOINT_NAME
 
 
-def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, state: FitState) -> Path:
-    """Write the checkpoint for `state` into `directory` (replacing the previous one atomically)."""
+def training_arrays(net: Any, optimizer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays (model weights and buffers, optimizer state) and JSON metadata (optimizer scalars, the
+    layers' random generators) that any training checkpoint holds; `restore_training` reads them back."""
     arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in net.state_dict().items()}
     optimizer_scalars = {}
     for key, value in optimizer.state_dict().items():
@@ -48,41 +49,22 @@ def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, stat
             arrays[f"optimizer/{key}"] = value
         else:
             optimizer_scalars[key] = value.item() if isinstance(value, np.generic) else value
-    if state.best_state is not None:
-        arrays.update({f"best/{k}": v for k, v in state.best_state.items()})
     layer_rngs = {name: layer._rng.bit_generator.state for name, layer in net.named_layers() if layer._rng is not None}
-    meta = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "kind": "checkpoint",
-        "next_epoch": state.next_epoch,
-        "settings": state.settings,
-        "shuffle_rng": state.shuffle_rng.bit_generator.state,
-        "layer_rngs": layer_rngs,
-        "history": state.history.as_dict(),
-        "best_loss": None if not np.isfinite(state.best_loss) else float(state.best_loss),
-        "stale": state.stale,
-        "optimizer": optimizer_scalars,
-    }
-    path = checkpoint_path(directory)
-    write_archive(path, arrays, meta)
-    return path
+    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "layer_rngs": layer_rngs,
+            "optimizer": optimizer_scalars}
+    return arrays, meta
 
 
-def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, settings: dict[str, Any]) -> FitState:
-    """Restore net, optimizer and generators from `directory`; return the state to continue from.
-
-    `settings` (epochs, batch size, seed, …) must equal the checkpointed run's:
-    continuing with others would not continue the same run.
-    """
-    from chainrule.train import History
-
-    path = checkpoint_path(directory)
+def read_training(path: Path, kind: str, settings: dict[str, Any], net: Any,
+                  optimizer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a checkpoint of `kind`, check its settings equal `settings`, restore net, optimizer and the
+    layers' generators from it; return its arrays and metadata for the caller's own parts."""
     if not path.exists():
         raise FileNotFoundError(f"resume=True but there is no checkpoint at {path}; start without resume first")
     arrays, meta = read_archive(path)
-    if meta.get("kind") != "checkpoint":
-        raise ModelFileError(f"{path}: this is a saved model, not a training checkpoint")
+    if meta.get("kind") != kind:
+        what = "a saved model" if "kind" not in meta else f"a {meta['kind']!r} file"
+        raise ModelFileError(f"{path}: this is {what}, not a training checkpoint of kind {kind!r}")
     changed = {k: (meta["settings"].get(k), v) for k, v in settings.items() if meta["settings"].get(k) != v}
     if changed:
         shown = ", ".join(f"{k}: {old!r} in the checkpoint, {new!r} now" for k, (old, new) in changed.items())
@@ -96,6 +78,37 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
         if name not in layers:
             raise ModelFileError(f"{path}: the checkpoint has a random generator for a layer {name!r} this model lacks")
         layers[name].rng.bit_generator.state = rng_state
+    return arrays, meta
+
+
+def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, state: FitState) -> Path:
+    """Write the checkpoint for `state` into `directory` (replacing the previous one atomically)."""
+    arrays, meta = training_arrays(net, optimizer)
+    if state.best_state is not None:
+        arrays.update({f"best/{k}": v for k, v in state.best_state.items()})
+    meta.update({
+        "kind": "checkpoint",
+        "next_epoch": state.next_epoch,
+        "settings": state.settings,
+        "shuffle_rng": state.shuffle_rng.bit_generator.state,
+        "history": state.history.as_dict(),
+        "best_loss": None if not np.isfinite(state.best_loss) else float(state.best_loss),
+        "stale": state.stale,
+    })
+    path = checkpoint_path(directory)
+    write_archive(path, arrays, meta)
+    return path
+
+
+def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, settings: dict[str, Any]) -> FitState:
+    """Restore net, optimizer and generators from `directory`; return the state to continue from.
+
+    `settings` (epochs, batch size, seed, …) must equal the checkpointed run's:
+    continuing with others would not continue the same run.
+    """
+    from chainrule.train import History
+
+    arrays, meta = read_training(checkpoint_path(directory), "checkpoint", settings, net, optimizer)
     shuffle_rng = np.random.default_rng()
     shuffle_rng.bit_generator.state = meta["shuffle_rng"]
     best = {k[len("best/") :]: v for k, v in arrays.items() if k.startswith("best/")}

@@ -10,7 +10,8 @@
     chainrule playground                    train small networks on 2-D data in the browser
 
 Ctrl-C stops `train` cleanly: the weights so far are saved, and the last
-checkpoint (one per epoch) is kept; `--resume` continues from it.
+checkpoint (each epoch; char-lstm: every 50 iterations) is kept; `--resume`
+continues from it.
 
 Run ``chainrule COMMAND --help`` for each command's options.
 """
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "for char-lstm the curves are the training and validation nats/char")
     train.add_argument("--checkpoint-dir", metavar="DIR", default=None,
                        help="write a checkpoint (weights, optimizer, random generators, history) here after every "
-                            "epoch (default: next to --save, SAVE-checkpoint/); not for char-lstm")
+                            "epoch, for char-lstm every 50 iterations (default: next to --save, SAVE-checkpoint/)")
     train.add_argument("--resume", action="store_true",
                        help="continue from the checkpoint in --checkpoint-dir (or its default), with the same "
                             "options as the run that wrote it; ends with the same weights as an uninterrupted run")
@@ -187,11 +188,7 @@ def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argpars
                               resume=args.resume, **recipe.fit)
     except KeyboardInterrupt:
         recipe.net.save(save, extra={**extra, "interrupted": True})
-        print(f"\ninterrupted: the weights trained so far are saved in {save}", file=sys.stderr)
-        ours = args.resume or _modified(checkpoint) != before  # not one an earlier run left there
-        print(_resume_hint(checkpoint, args) if ours else "no epoch had finished, so this run wrote no checkpoint "
-              "to resume from", file=sys.stderr)
-        return 130
+        return _interrupted(save, checkpoint, before, args)
     seconds = time.perf_counter() - started
     scores = recipe.net.evaluate(X_test, y_test)
     book = f"   (the book printed {recipe.book})" if recipe.book else ""
@@ -210,35 +207,48 @@ def _modified(path: Path) -> int | None:
     return path.stat().st_mtime_ns if path.exists() else None
 
 
+def _interrupted(save: Path, checkpoint: Path, before: int | None, args: argparse.Namespace) -> int:
+    """After Ctrl-C (the weights so far already saved in `save`): say where, and how to resume."""
+    print(f"\ninterrupted: the weights trained so far are saved in {save}", file=sys.stderr)
+    ours = args.resume or _modified(checkpoint) != before  # not one an earlier run left there
+    print(_resume_hint(checkpoint, args) if ours else "no checkpoint was due yet, so this run wrote none to resume "
+          "from", file=sys.stderr)
+    return 130
+
+
 def _resume_hint(checkpoint: Path, args: argparse.Namespace) -> str:
-    """Which epoch the checkpoint holds and the command that continues from it."""
+    """How far the checkpoint got (epochs, or iterations of a character model) and the command to continue."""
     from chainrule.io import read_archive
 
     meta = read_archive(checkpoint)[1]
+    done = (f"epoch {meta['next_epoch']} of {meta['settings']['epochs']}" if "next_epoch" in meta
+            else f"iteration {meta['iteration']} of {meta['settings']['iterations']}")
     command = shlex.join(["chainrule"] + args.argv + ([] if args.resume else ["--resume"]))
-    return (f"the last checkpoint, after epoch {meta['next_epoch']} of {meta['settings']['epochs']}, is {checkpoint}; "
-            f"continue with:\n  {command}")
+    return f"the last checkpoint, after {done}, is {checkpoint}; continue with:\n  {command}"
+
+
+CHAR_CHECKPOINT_EVERY = 50  # iterations of a character model between checkpoints
 
 
 def _train_char(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
     """Train a `CharRecipe` with `language_model.train`; the validation text is measured after every epoch."""
     from chainrule.language_model import save_model, train
 
-    if args.resume or args.checkpoint_dir:
-        raise ValueError(f"{args.name} trains without checkpoints (--checkpoint-dir, --resume); on Ctrl-C it saves "
-                         "the weights trained so far")
+    from chainrule.checkpoint import checkpoint_path
+
     per_epoch = recipe.iterations_per_epoch
     print(f"{recipe.description}: {len(recipe.tokens):,} training and {len(recipe.validation):,} validation "
           f"characters; {recipe.epochs} epoch(s) of {per_epoch} iterations")
+    checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
+    before = _modified(checkpoint)
     try:
         history = train(recipe.model, recipe.tokens, recipe.epochs * per_epoch, batch_size=recipe.batch_size,
                         seq_length=recipe.seq_length, optimizer=recipe.optimizer, validation=recipe.validation,
-                        eval_every=per_epoch, progress=not args.quiet)
+                        eval_every=per_epoch, progress=not args.quiet, checkpoint_dir=checkpoint.parent,
+                        checkpoint_every=CHAR_CHECKPOINT_EVERY, resume=args.resume)
     except KeyboardInterrupt:
         save_model(recipe.model, recipe.vocabulary, save, extra={**extra, "interrupted": True})
-        print(f"\ninterrupted: the weights trained so far are saved in {save} (`chainrule sample {save}` works on "
-              f"them); {args.name} keeps no checkpoint to resume from", file=sys.stderr)
-        return 130
+        return _interrupted(save, checkpoint, before, args)
     record = _epoch_record(history, per_epoch)
     if not args.quiet:
         for epoch, (loss, nats) in enumerate(zip(record["train_loss"], record["test_loss"]), 1):

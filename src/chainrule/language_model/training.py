@@ -14,6 +14,7 @@ ln 2 ≈ 0.693 for bits per character; exp of it is the perplexity).
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.language_model.batching import SequenceBatcher
+from chainrule.language_model.checkpoint import load_char_checkpoint, save_char_checkpoint
 from chainrule.language_model.model import detach_state
 from chainrule.layers.base import Layer
 from chainrule.ops.losses import softmax_cross_entropy
@@ -78,6 +80,9 @@ def train(
     eval_every: int | None = None,
     loss_reduction: str = "mean",
     progress: bool = True,
+    checkpoint_dir: str | os.PathLike | None = None,
+    checkpoint_every: int = 100,
+    resume: bool = False,
 ) -> TrainingHistory:
     """Train `model` for `iterations` batches of the token streams; returns a `TrainingHistory`.
 
@@ -92,6 +97,9 @@ def train(
         loss_reduction: "mean" (per character) or "sum" over the batch's characters (the
             book's: its gradients, clipped element-wise, are those of the summed loss).
         progress: show a progress bar with the loss and characters per second.
+        checkpoint_dir: save a checkpoint there every `checkpoint_every` iterations and at the
+            end (`language_model.checkpoint`); with `resume=True`, continue from it: the run
+            then ends with the same weights as one that was never interrupted.
     """
     if loss_reduction not in ("mean", "sum"):
         raise ValueError(f"train: loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
@@ -100,13 +108,23 @@ def train(
     optimizer = optimizer if optimizer is not None else Adam(lr=2e-3, clip_norm=5.0)
     if not optimizer.has_parameters():
         optimizer.attach(model)
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, (int, np.integer)) or checkpoint_every < 1:
+        raise ValueError(f"train: checkpoint_every must be a positive number of iterations, got {checkpoint_every!r}")
+    if resume and checkpoint_dir is None:
+        raise ValueError("train: resume=True needs the checkpoint_dir to resume from")
     batcher = SequenceBatcher(tokens, batch_size, seq_length)
     history = TrainingHistory()
     state: Any = None
+    first = 0
+    settings = {"iterations": int(iterations), "batch_size": int(batch_size), "seq_length": int(seq_length),
+                "characters": len(tokens), "loss_reduction": loss_reduction}
+    if resume:
+        first, state, fields = load_char_checkpoint(checkpoint_dir, model, optimizer, settings)
+        history = TrainingHistory(**fields)
     model.train()
-    started = time.perf_counter()
-    with Progress(total=iterations, description="train", enabled=progress, unit="it") as bar:
-        for it in range(iterations):
+    started = time.perf_counter() - history.seconds
+    with Progress(total=iterations - first, description="train", enabled=progress, unit="it") as bar:
+        for it in range(first, iterations):
             index = it % len(batcher)
             if index == 0:
                 state = None  # the streams start again from their beginnings
@@ -126,6 +144,9 @@ def train(
                 history.validation_loss.append(evaluate(model, validation))
             elapsed = time.perf_counter() - started
             bar.update(1, loss=value, chars_per_s=history.characters / max(elapsed, 1e-9))
+            if checkpoint_dir is not None and ((it + 1) % checkpoint_every == 0 or it + 1 == iterations):
+                history.seconds = elapsed
+                save_char_checkpoint(checkpoint_dir, model, optimizer, it + 1, detach_state(state), history, settings)
     history.seconds = time.perf_counter() - started
     if validation is not None:
         history.validation_iterations.append(iterations)
