@@ -12,6 +12,8 @@ from typing import Iterator, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from chainrule.checks import check_count
+
 
 class Standardized(NamedTuple):
     """What `standardize` returns; unpacks as ``train, test, mean, std = standardize(...)``."""
@@ -151,10 +153,9 @@ def batches(
     [[0, 1], [2, 3], [4]]
     """
     X, y = _check_pair(X, y, "batches")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batches: batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_count("batches", "batch_size", batch_size)
     order = np.random.default_rng(rng).permutation(len(X)) if shuffle else None
-    return _iterate(X, y, int(batch_size), order)
+    return _iterate(X, y, batch_size, order)
 
 
 def _iterate(X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:

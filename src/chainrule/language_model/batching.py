@@ -23,6 +23,8 @@ from typing import Iterator
 
 import numpy as np
 
+from chainrule.checks import check_count
+
 
 def split_validation(tokens: np.ndarray, fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """(training head, held-out tail): the last `fraction` of the tokens is kept for validation."""
@@ -52,8 +54,7 @@ class SequenceBatcher:
             raise ValueError(f"SequenceBatcher: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
                              f"dtype {tokens.dtype}; encode the text first (Vocabulary.encode)")
         for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"SequenceBatcher: {name} must be a positive integer, got {value!r}")
+            check_count("SequenceBatcher", name, value)
         stream_length = len(tokens) // batch_size
         needed = seq_length + 1 if drop_last else 2
         if stream_length < needed:

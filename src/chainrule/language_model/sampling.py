@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from chainrule.checks import check_count
 from chainrule.autograd import no_grad
 from chainrule.data.text import Vocabulary
 from chainrule.io import ModelFileError, load, save
@@ -57,8 +58,7 @@ def _check(vocabulary: Vocabulary, prompt: str, length: int, temperature: float)
             f"sample: the prompt uses {', '.join(map(repr, missing))}, not among the model's {len(vocabulary)} "
             f"characters {shown!r}; use only those"
         )
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"sample: length must be a non-negative integer, got {length!r}")
+    check_count("sample", "length", length, minimum=0)
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
             temperature > 0 and math.isfinite(temperature)):
         raise ValueError(f"sample: temperature must be a finite number > 0 (→ 0 is greedy), got {temperature!r}")

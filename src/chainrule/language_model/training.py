@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import no_grad
+from chainrule.checks import check_count
 from chainrule.language_model.batching import SequenceBatcher
 from chainrule.language_model.checkpoint import load_char_checkpoint, save_char_checkpoint
 from chainrule.language_model.model import detach_state
@@ -103,13 +104,11 @@ def train(
     """
     if loss_reduction not in ("mean", "sum"):
         raise ValueError(f"train: loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
-        raise ValueError(f"train: iterations must be a non-negative integer, got {iterations!r}")
+    check_count("train", "iterations", iterations, minimum=0)
+    check_count("train", "checkpoint_every", checkpoint_every)
     optimizer = optimizer if optimizer is not None else Adam(lr=2e-3, clip_norm=5.0)
     if not optimizer.has_parameters():
         optimizer.attach(model)
-    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, (int, np.integer)) or checkpoint_every < 1:
-        raise ValueError(f"train: checkpoint_every must be a positive number of iterations, got {checkpoint_every!r}")
     if resume and checkpoint_dir is None:
         raise ValueError("train: resume=True needs the checkpoint_dir to resume from")
     batcher = SequenceBatcher(tokens, batch_size, seq_length)

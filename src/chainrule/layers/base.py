@@ -254,6 +254,11 @@ class LazilyBuilt(Layer):
     def _build(self, size: int) -> None:
         raise NotImplementedError
 
+    def check_dtype(self, x: Tensor, name: str) -> None:
+        """Refuse an input whose dtype differs from the weights' (no silent promotion or copy)."""
+        if x.dtype != self.dtype:
+            raise TypeError(f"{name} has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+
     def reset_parameters(self) -> None:
         size = getattr(self, self.size_attribute)
         if size is not None:

@@ -109,8 +109,7 @@ class Conv2D(LazilyBuilt):
                 f"{name} was built for {self.in_channels} input channels but got input of shape {x.shape} "
                 f"({x.shape[1]} channels); in NCHW the channels are axis 1"
             )
-        if x.dtype != self.dtype:
-            raise TypeError(f"{name} has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+        self.check_dtype(x, name)
         check_fits(name, x.shape[2:], self.kernel_size, self._padding, self.dilation)
         if self.weight is None:
             self._build(x.shape[1])

@@ -96,8 +96,7 @@ class Dense(LazilyBuilt):
                 f"Dense({self.neurons}) expected input of shape (N, {self.input_size}), got {x.shape}: "
                 f"it was built for {self.input_size} input features"
             )
-        if x.dtype != self.dtype:
-            raise TypeError(f"Dense has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+        self.check_dtype(x, "Dense")
 
     def config(self) -> dict[str, Any]:
         return {

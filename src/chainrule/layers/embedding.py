@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.checks import check_count
 from chainrule.layers.base import Layer
 from chainrule.ops.embedding import embedding
 from chainrule.tensor import Parameter, Tensor
@@ -39,8 +40,7 @@ class Embedding(Layer):
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
         super().__init__()
         for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding({arg}=...): {arg} must be a positive integer, got {value!r}")
+            check_count(f"Embedding({arg}=...)", arg, value)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.reset_parameters()
 

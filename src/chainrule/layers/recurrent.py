@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.checks import check_count
 from chainrule.layers.base import LazilyBuilt
 from chainrule.ops.indexing import getitem
 from chainrule.ops.recurrent import GATES, gru, lstm, rnn
@@ -61,8 +62,7 @@ class Recurrent(LazilyBuilt):
         super().__init__()
         name = type(self).__name__
         for arg, value in (("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{name}({arg}=...): {arg} must be a positive integer, got {value!r}")
+            check_count(f"{name}({arg}=...)", arg, value)
         if input_size is not None and (not isinstance(input_size, (int, np.integer)) or input_size <= 0):
             raise ValueError(f"{name}: input_size must be a positive integer or None, got {input_size!r}")
         numeric = isinstance(weight_init, Real) and not isinstance(weight_init, bool)
@@ -163,8 +163,7 @@ class Recurrent(LazilyBuilt):
                 f"{name}(hidden_size={self.hidden_size}) expected input of shape (N, T, {self.input_size}), "
                 f"got {x.shape}: it was built for {self.input_size} input features"
             )
-        if x.dtype != self.dtype:
-            raise TypeError(f"{name} has {self.dtype} weights but got a {x.dtype} input; cast one of them")
+        self.check_dtype(x, name)
 
     def config(self) -> dict[str, Any]:
         return {"hidden_size": self.hidden_size, "input_size": self.input_size, "num_layers": self.num_layers,

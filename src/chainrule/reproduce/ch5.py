@@ -124,17 +124,14 @@ def train_torch(model: Any, lr: float, loss: str, X: np.ndarray, y: np.ndarray, 
     """One epoch of torch.optim.SGD(momentum=0.9) over the batches our Trainer visits; returns seconds."""
     import torch
 
+    from chainrule.reproduce.torch_trainer import train_epoch
+
     criterion = torch.nn.CrossEntropyLoss() if loss == "cross_entropy" else torch.nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     X_all, y_all = torch.from_numpy(np.ascontiguousarray(X)), torch.from_numpy(np.ascontiguousarray(y))
-    order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X)))  # the Trainer's first epoch
-    model.train()
+    order = np.random.default_rng(seed).permutation(len(X))  # the Trainer's first epoch
     started = time.perf_counter()
-    for start in range(0, len(X), BATCH_SIZE):
-        batch = order[start : start + BATCH_SIZE]
-        optimizer.zero_grad()
-        criterion(model(X_all[batch]), y_all[batch]).backward()
-        optimizer.step()
+    train_epoch(model, optimizer, criterion, X_all, y_all, order, BATCH_SIZE)
     seconds = time.perf_counter() - started
     model.eval()
     return seconds

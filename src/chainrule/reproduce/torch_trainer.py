@@ -17,6 +17,20 @@ from chainrule.interop.torch import to_torch
 from chainrule.network import NeuralNetwork
 
 
+def train_epoch(model: Any, optimizer: Any, loss_fn: Callable, X: Any, y: Any, order: np.ndarray,
+                batch_size: int) -> None:
+    """One epoch in training mode over the mini-batches of `order` (the Trainer's permutation for it)."""
+    import torch
+
+    order = torch.from_numpy(order)
+    model.train()
+    for start in range(0, len(X), batch_size):
+        batch = order[start : start + batch_size]
+        optimizer.zero_grad()
+        loss_fn(model(X[batch]), y[batch]).backward()
+        optimizer.step()
+
+
 def fit_torch(
     net: NeuralNetwork,
     make_optimizer: Callable[[Any], Any],
@@ -47,13 +61,7 @@ def fit_torch(
     for epoch in range(epochs):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(epoch)
-        order = torch.from_numpy(rng.permutation(len(X)))
-        model.train()
-        for start in range(0, len(X), batch_size):
-            batch = order[start : start + batch_size]
-            optimizer.zero_grad()
-            loss_fn(model(X[batch]), y[batch]).backward()
-            optimizer.step()
+        train_epoch(model, optimizer, loss_fn, X, y, rng.permutation(len(X)), batch_size)
         if (epoch + 1) % eval_every == 0 or epoch + 1 == epochs:
             model.eval()
             with torch.no_grad():
