@@ -22,15 +22,19 @@ def test_the_page_and_its_files_are_served(client):
 def test_config_lists_the_limits_and_the_tutorial_presets(client):
     status, limits = client.get("/api/config")
     assert status == 200
-    assert limits["datasets"] == ["circles", "xor", "spirals", "blobs"]
-    assert limits["activations"] == ["tanh", "sigmoid", "relu", "leaky_relu"]
-    assert limits["max_layers"] == 3 and limits["max_units"] == 16 and limits["max_steps"] == MAX_STEPS
+    assert limits["datasets"] == ["circles", "xor", "spirals", "blobs", "plane", "gaussians"]
+    assert limits["regression"] == ["plane", "gaussians"]
+    assert limits["activations"] == ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
+    assert limits["max_layers"] == 6 and limits["max_units"] == 16 and limits["max_steps"] == MAX_STEPS
     assert limits["presets"]["6 tanh"]["hidden"] == [6] and limits["presets"]["2 tanh"]["hidden"] == [2]
     assert limits["presets"]["6 ReLU"]["activation"] == "relu"
+    assert limits["features"] == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]
+    assert limits["lr"] == [1e-5, 10.0]
 
 
 def test_a_session_trains_draws_resets_and_is_deleted(client):
-    session = client.create(dataset="xor", samples=200, **PRESETS["6 tanh"])
+    session = client.create(dataset="xor", samples=200, test_ratio=0.0, hidden=[6], activation="tanh",
+                            optimizer="momentum", lr=0.1, batch_size=10)
     sid = session["id"]
     assert len(session["points"]) == 200 and set(session["labels"]) == {0, 1}
     assert session["step"] == 0 and session["config"]["hidden"] == [6]
@@ -100,19 +104,32 @@ BAD_SETTINGS = [
     ({"samples": 100.5}, "samples must be an integer"),
     ({"samples": True}, "samples must be an integer"),
     ({"samples": 10**12}, "samples must be an integer in [20, 1000]"),
-    ({"hidden": []}, "hidden must be a list of 1 to 3 layer sizes"),
-    ({"hidden": [4, 4, 4, 4]}, "hidden must be a list of 1 to 3"),
+    ({"hidden": [4] * 7}, "hidden must be a list of 0 to 6 layer sizes"),
+    ({"hidden": {"0": 4}}, "hidden must be a list of 0 to 6"),
     ({"hidden": "6"}, "hidden must be a list"),
     ({"hidden": [0]}, "hidden[0] must be an integer in [1, 16]"),
     ({"hidden": [6, 17]}, "hidden[1] must be an integer in [1, 16]"),
-    ({"activation": "gelu"}, "activation must be one of tanh, sigmoid, relu, leaky_relu"),
+    ({"activation": "gelu"}, "activation must be one of tanh, sigmoid, relu, leaky_relu, linear"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam"),
-    ({"lr": 0}, "lr must be a number in [1e-05, 3]"),
-    ({"lr": 100}, "lr must be a number in [1e-05, 3]"),
+    ({"lr": 0}, "lr must be a number in [1e-05, 10]"),
+    ({"lr": 100}, "lr must be a number in [1e-05, 10]"),
     ({"lr": [0.1]}, "lr must be a number"),
     ({"batch_size": 0}, "batch_size must be an integer in [1, 500]"),
     ({"seed": -1}, "seed must be an integer in [0, 2147483647]"),
     ({"colour": "red"}, "unknown setting 'colour'"),
+    ({"dataset": "moons"}, "plane, gaussians"),
+    ({"test_ratio": 0.95}, "test_ratio must be a number in [0, 0.9]"),
+    ({"test_ratio": "half"}, "test_ratio must be a number"),
+    ({"features": []}, "features must be a list of 1 to 7"),
+    ({"features": ["x1", "x3"]}, "features[1] must be one of x1, x2"),
+    ({"features": ["x1", "x1"]}, "features lists a feature twice"),
+    ({"features": "x1"}, "features must be a list"),
+    ({"features": [["x1"]]}, "features[0] must be one of"),
+    ({"regularization": "l3"}, "regularization must be one of none, l1, l2"),
+    ({"reg_rate": -0.1}, "reg_rate must be a number in [0, 10]"),
+    ({"reg_rate": 11}, "reg_rate must be a number in [0, 10]"),
+    ({"dropout": 0.95}, "dropout must be a number in [0, 0.9]"),
+    ({"dropout": True}, "dropout must be a number"),
 ]
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from chainrule.playground.config import PRESETS, BadRequest, Config, parse_config
 from chainrule.playground.sessions import MAX_HISTORY, Session, SessionStore
+from chainrule.playground.views import unit_map
 
 
 def test_the_same_settings_give_the_same_points_and_the_same_training():
@@ -28,7 +29,7 @@ def test_reset_draws_new_weights_and_keeps_the_points():
 
 
 def test_each_activation_and_optimizer_builds_and_trains():
-    for activation in ("tanh", "sigmoid", "relu", "leaky_relu"):
+    for activation in ("tanh", "sigmoid", "relu", "leaky_relu", "linear"):
         for optimizer in ("sgd", "momentum", "adam"):
             session = Session(Config(samples=30, hidden=(4, 4), activation=activation, optimizer=optimizer))
             metrics = session.step(3)
@@ -45,8 +46,8 @@ def test_the_grid_runs_from_the_top_left_corner():
 
 def test_limits_are_checked_in_the_session_too():
     session = Session(Config(samples=20, hidden=(3,)))
-    for call in (lambda: session.step(0), lambda: session.boundary(3), lambda: session.unit(1, 0),
-                 lambda: session.unit(0, 3)):
+    for call in (lambda: session.step(0), lambda: session.boundary(3), lambda: unit_map(session, 1, 0, 10),
+                 lambda: unit_map(session, 0, 3, 10), lambda: session.step(epochs=2), lambda: session.step()):
         with pytest.raises(BadRequest):
             call()
 

@@ -9,7 +9,13 @@ Standard library only (`http.server`). Routes (``{id}`` is a session id):
     POST   /api/sessions/{id}/step        {"steps": k} → step, epoch, loss, accuracy, diverged
     POST   /api/sessions/{id}/reset       new random weights → the session
     GET    /api/sessions/{id}/boundary    ?resolution=r → P(class 1) on an r × r grid
-    GET    /api/sessions/{id}/unit        ?layer=&unit=&resolution= → that hidden unit's output on the grid
+    GET    /api/sessions/{id}/unit        ?layer=&unit=&resolution=&view= → that hidden unit's output
+                                          (view=output) or ∂loss/∂output (view=gradient) on the grid
+    POST   /api/sessions/{id}/settings    {rate, optimizer, batch size, regularisation, dropout} → kept weights
+    POST   /api/sessions/{id}/points      {"x", "y", "label"} → the session with one more training point
+    GET    /api/sessions/{id}/network     ?resolution=&view= → the diagram: weights, gradients, node maps
+    GET    /api/sessions/{id}/neuron      ?layer=&unit=&x=&y= → one neuron's op graph at one point
+    GET    /api/sessions/{id}/hidden      ?layer= → the plane's grid carried through a 2-unit layer
     DELETE /api/sessions/{id}             → 204
 
 Every answer is JSON; an invalid request gets ``{"error": "..."}`` naming what was
@@ -38,6 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 from chainrule.playground.config import (
     DEFAULT_RESOLUTION,
     DEFAULT_STEPS,
+    MAX_EPOCHS,
     MAX_STEPS,
     RESOLUTION,
     BadRequest,
@@ -47,12 +54,14 @@ from chainrule.playground.config import (
     parse_config,
     query_integer,
 )
+from chainrule.playground import views
 from chainrule.playground.sessions import SessionStore
 
 HOST = "127.0.0.1"
 MAX_BODY = 16 * 1024  # bytes of JSON a request may send
 MAX_SESSIONS = 16
-STATIC = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
+STATIC = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/style.css": "style.css",
+          "/draw.js": "draw.js", "/diagram.js": "diagram.js"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -61,8 +70,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-SESSION_PATH = re.compile(r"/api/sessions/(?P<id>[0-9a-f]{16})(?:/(?P<action>step|reset|boundary|unit))?")
-METHODS = {None: ("GET", "DELETE"), "step": ("POST",), "reset": ("POST",), "boundary": ("GET",), "unit": ("GET",)}
+SESSION_PATH = re.compile(r"/api/sessions/(?P<id>[0-9a-f]{16})"
+                          r"(?:/(?P<action>step|reset|boundary|unit|settings|points|network|neuron|hidden))?")
+METHODS = {None: ("GET", "DELETE"), "step": ("POST",), "reset": ("POST",), "boundary": ("GET",), "unit": ("GET",),
+           "settings": ("POST",), "points": ("POST",), "network": ("GET",), "neuron": ("GET",), "hidden": ("GET",)}
 
 
 class HTTPError(Exception):
@@ -201,20 +212,25 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             return 200, session.state()
         if action == "step":
             body = self._body()
-            check_keys(body, ("steps",), "field")
+            check_keys(body, ("steps", "epochs"), "field")
+            if "epochs" in body:
+                if "steps" in body:
+                    raise BadRequest("send steps or epochs, not both")
+                return 200, session.step(epochs=integer(body, "epochs", 1, MAX_EPOCHS))
             steps = integer(body, "steps", 1, MAX_STEPS) if "steps" in body else DEFAULT_STEPS
             return 200, session.step(steps)
+        if action in ("settings", "points"):
+            body = self._body()
+            return 200, session.update(body) if action == "settings" else session.add_point(body)
+        if action in ("network", "neuron", "hidden"):
+            return 200, views.answer(session, action, query)
         if action == "reset":
             check_keys(self._body(), (), "field")
             return 200, session.reset()
         if action == "boundary":
             check_keys(query, ("resolution",), "query parameter")
             return 200, session.boundary(query_integer(query, "resolution", *RESOLUTION, DEFAULT_RESOLUTION))
-        check_keys(query, ("layer", "unit", "resolution"), "query parameter")
-        resolution = query_integer(query, "resolution", *RESOLUTION, DEFAULT_RESOLUTION)
-        hidden = session.config.hidden
-        layer = query_integer(query, "layer", 0, len(hidden) - 1)
-        return 200, session.unit(layer, query_integer(query, "unit", 0, hidden[layer] - 1), resolution)
+        return 200, views.answer(session, action, query)
 
     def _allow(self, method: str, allowed: tuple[str, ...]) -> None:
         if method not in allowed:

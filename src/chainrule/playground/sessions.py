@@ -1,10 +1,13 @@
 """Training sessions: one network learning one toy data set, a few steps at a time.
 
-A `Session` holds everything one page trains — the points, the network, the
-optimizer, where it is in the current epoch, and the loss and accuracy so far —
-so that each HTTP request does a bounded piece of work and returns. Its lock
-lets several requests (a step and a boundary read, say) arrive at once safely.
+A `Session` holds everything one page trains — the points (training and test),
+the network, the optimizer, where it is in the current epoch, and the losses so
+far — so that each HTTP request does a bounded piece of work and returns. Its
+lock lets several requests (a step and a boundary read, say) arrive at once safely.
+`update` takes new training settings (rate, optimizer, batch size,
+regularisation, dropout) with the weights kept; other changes need a new session.
 `SessionStore` keeps a limited number of them and evicts the least recently used.
+What the page draws of a session (maps, the diagram, gradients) is in `views`.
 
 >>> from chainrule.playground.config import Config
 >>> session = Session(Config(dataset="xor", samples=40, hidden=(4,)))
@@ -25,16 +28,26 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import no_grad
-from chainrule.data.toy import make_toy
-from chainrule.layers import Dense, LeakyReLU
-from chainrule.losses import SoftmaxCrossEntropy, accuracy
-from chainrule.network import NeuralNetwork
-from chainrule.optim import SGD, Adam, SGDMomentum
-from chainrule.playground.config import MAX_STEPS, RESOLUTION, BadRequest, Config
+from chainrule.losses import accuracy
+from chainrule.playground import model
+from chainrule.playground.config import (
+    LIVE,
+    MAX_EPOCHS,
+    MAX_STEPS,
+    RESOLUTION,
+    SAMPLES,
+    BadRequest,
+    Config,
+    check_keys,
+    integer,
+    number,
+    parse_config,
+)
+from chainrule.playground.data import featurize, make_points
 from chainrule.tensor import Tensor
 
-LEAKY_SLOPE = 0.1  # steeper than the usual 0.01, so that the difference from ReLU shows on the page
 MAX_HISTORY = 1000  # points kept per curve; older ones are thinned out, never the newest
+CURVES = ("step", "loss", "test_loss", "accuracy", "test_accuracy")
 
 
 class Session:
@@ -44,53 +57,55 @@ class Session:
         self.id = secrets.token_hex(8)
         self.config = config
         self.lock = threading.Lock()
-        X, y = make_toy(config.dataset, n=config.samples, noise=config.noise, seed=config.seed)
-        self.X, self.y = X.astype(np.float32), y
-        half = max(1.0, math.ceil(float(np.abs(X).max()) * 1.1 * 10) / 10)
+        self.X, self.y, self.X_test, self.y_test = make_points(config)
+        everything = np.concatenate([self.X, self.X_test])
+        half = max(1.0, math.ceil(float(np.abs(everything).max()) * 1.1 * 10) / 10)
         self.extent = (-half, half, -half, half)  # xmin, xmax, ymin, ymax: a square around the points
         self.resets = 0
         self._build()
 
+    @property
+    def regression(self) -> bool:
+        return self.config.task == "regression"
+
     # -------------------------------------------------------------- set-up
     def _build(self) -> None:
         """A fresh network and optimizer; the weights and batch order depend on (seed, resets)."""
-        config = self.config
-        weight_seed, shuffle_seed = np.random.SeedSequence([config.seed, self.resets]).generate_state(2)
-        init = "he" if config.activation in ("relu", "leaky_relu") else "glorot"
-        layers = [Dense(units, self._activation(), weight_init=init, input_size=size)
-                  for units, size in zip(config.hidden, (2,) + config.hidden, strict=False)]
-        layers.append(Dense(2, input_size=config.hidden[-1]))  # logits of the two classes
-        self.loss_fn = SoftmaxCrossEntropy()
-        self.net = NeuralNetwork(layers, self.loss_fn, seed=int(weight_seed))
-        params = self.net.parameters()
-        if config.optimizer == "sgd":
-            self.optimizer: Any = SGD(params, lr=config.lr)
-        elif config.optimizer == "momentum":
-            self.optimizer = SGDMomentum(params, lr=config.lr, momentum=0.9)
-        else:
-            self.optimizer = Adam(params, lr=config.lr)
+        weight_seed, shuffle_seed = np.random.SeedSequence([self.config.seed, self.resets]).generate_state(2)
+        self.net, self.loss_fn = model.build_network(self.config, int(weight_seed))
+        self.dense = model.dense_layers(self.net)
+        self.optimizer = model.make_optimizer(self.config, self.net.parameters())
         self.shuffle = np.random.default_rng(int(shuffle_seed))
         self.order = self.shuffle.permutation(len(self.X))
         self.cursor, self.steps, self.epoch = 0, 0, 0
         self.diverged = False
-        self.history: dict[str, list[float | None]] = {"step": [], "loss": [], "accuracy": []}
-        self.loss, self.accuracy = self._score()
+        self.gradients: list[np.ndarray] | None = None  # ∂loss/∂W of each Dense for the last mini-batch
+        self.history: dict[str, list[float | None]] = {key: [] for key in CURVES}
+        self._score()
 
-    def _activation(self) -> Any:
-        return LeakyReLU(LEAKY_SLOPE) if self.config.activation == "leaky_relu" else self.config.activation
+    def inputs(self, points: np.ndarray) -> np.ndarray:
+        """What the network sees of points (n, 2): their features."""
+        return featurize(points, self.config.features)
 
     # ------------------------------------------------------------ training
-    def step(self, steps: int) -> dict[str, Any]:
-        """Train on `steps` mini-batches (at most `MAX_STEPS`), then score all the points."""
-        if not 1 <= steps <= MAX_STEPS:
+    def step(self, steps: int | None = None, epochs: int | None = None) -> dict[str, Any]:
+        """Train on `steps` mini-batches (at most `MAX_STEPS`), or on `epochs` epochs' worth of them
+        (⌈training points / batch size⌉ each), then score the training and test points."""
+        if epochs is not None:
+            if not 1 <= epochs <= MAX_EPOCHS:
+                raise BadRequest(f"epochs must be an integer in [1, {MAX_EPOCHS}], got {epochs!r}")
+        elif steps is None or not 1 <= steps <= MAX_STEPS:
             raise BadRequest(f"steps must be an integer in [1, {MAX_STEPS}], got {steps!r}")
         with self.lock:
+            if epochs is not None:
+                steps = epochs * math.ceil(len(self.X) / self.config.batch_size)
             if not self.diverged:
-                self._train(steps)
+                self._train(int(steps))  # type: ignore[arg-type]
             return self.metrics()
 
     def _train(self, steps: int) -> None:
         loss_fn, n, size = self.loss_fn, len(self.X), self.config.batch_size
+        inputs = self.inputs(self.X)
         self.net.train()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(steps):
@@ -100,29 +115,38 @@ class Session:
                 batch = self.order[self.cursor : self.cursor + size]
                 self.cursor += size
                 self.optimizer.zero_grad()
-                loss = loss_fn(self.net(self.X[batch]), self.y[batch])
+                loss = loss_fn(self.net(inputs[batch]), self.y[batch])
                 if not math.isfinite(loss.item()):
                     self.diverged = True
                     break
-                loss.backward()
+                extra = model.penalty(self.net, self.config)
+                (loss if extra is None else loss + extra).backward()
+                self.gradients = [dense.weight.grad.data.copy() for dense in self.dense]  # type: ignore[union-attr]
                 self.optimizer.step()
                 self.steps += 1
-            self.loss, self.accuracy = self._score()
+            self._score()
         self.diverged = self.diverged or self.loss is None
         self._record()
 
-    def _score(self) -> tuple[float | None, float]:
-        """Loss and accuracy on all the points (the loss is None once it is not finite)."""
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
+        """Loss (None once it is not finite) and accuracy (None for regression) on points X."""
+        if len(X) == 0:
+            return None, None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            output = self.net.predict(self.X)
+            output = self.net.predict(self.inputs(X))
             with no_grad():
-                loss = self.loss_fn(Tensor(output, dtype=output.dtype), self.y).item()
-        return (loss if math.isfinite(loss) else None), accuracy(self.loss_fn, output, self.y)
+                loss = self.loss_fn(Tensor(output, dtype=output.dtype), y).item()
+        score = None if self.regression else accuracy(self.loss_fn, output, y)
+        return (loss if math.isfinite(loss) else None), score
+
+    def _score(self) -> None:
+        self.loss, self.accuracy = self._evaluate(self.X, self.y)
+        self.test_loss, self.test_accuracy = self._evaluate(self.X_test, self.y_test)
 
     def _record(self) -> None:
         history = self.history
-        for key, value in (("step", self.steps), ("loss", self.loss), ("accuracy", self.accuracy)):
-            history[key].append(value)
+        for key in CURVES:
+            history[key].append(self.steps if key == "step" else getattr(self, key))
         if len(history["step"]) > MAX_HISTORY:  # keep every other old point, and the newest
             for key in history:
                 history[key] = history[key][-2::-2][::-1] + history[key][-1:]
@@ -134,10 +158,60 @@ class Session:
             self._build()
             return self._state()
 
+    def update(self, body: Any) -> dict[str, Any]:
+        """Take new training settings (only those in `LIVE`) and keep the weights, the step count and
+        the history: a new optimizer starts with empty state; the rest change in place."""
+        if isinstance(body, dict):
+            check_keys(body, LIVE, "setting that can change while training (others need a new session)")
+        with self.lock:
+            config = parse_config(body, self.config)
+            if config.optimizer != self.config.optimizer:
+                self.optimizer = model.make_optimizer(config, self.net.parameters())
+            self.optimizer.lr = config.lr
+            model.set_dropout(self.net, config.dropout)
+            self.config = config
+            return {"config": config.as_dict(), **self.metrics()}
+
+    def add_point(self, body: Any) -> dict[str, Any]:
+        """Add a training point {"x", "y", "label"} (a class 0/1, or a target in [−1, 1] for regression)."""
+        check_keys(body, ("x", "y", "label"), "field")
+        for name in ("x", "y", "label"):
+            if name not in body:
+                raise BadRequest(f"the field {name} is required: a point is {{\"x\", \"y\", \"label\"}}")
+        xmin, xmax, ymin, ymax = self.extent
+        point = np.array([[number(body, "x", xmin, xmax), number(body, "y", ymin, ymax)]], dtype=np.float32)
+        with self.lock:
+            if len(self.X) >= SAMPLES[1]:
+                raise BadRequest(f"this session has {len(self.X)} training points, the most allowed; "
+                                 "start a new one to add more")
+            if self.regression:
+                target: np.ndarray = np.array([[number(body, "label", -1.0, 1.0)]], dtype=np.float32)
+            else:
+                target = np.array([integer(body, "label", 0, 1)], dtype=self.y.dtype)
+            self.X, self.y = np.concatenate([self.X, point]), np.concatenate([self.y, target])
+            self.order = np.concatenate([self.order, [len(self.X) - 1]])  # seen later this epoch
+            self._score()
+            return self._state()
+
     # ------------------------------------------------------------- reading
     def metrics(self) -> dict[str, Any]:
         return {"step": self.steps, "epoch": self.epoch, "loss": self.loss, "accuracy": self.accuracy,
-                "diverged": self.diverged}
+                "test_loss": self.test_loss, "test_accuracy": self.test_accuracy, "diverged": self.diverged,
+                "diagnosis": self.diagnosis()}
+
+    def diagnosis(self) -> str | None:
+        """A named failure: a hidden layer whose every unit outputs 0 over the whole plane (dead ReLUs)."""
+        if self.config.activation != "relu" or not self.config.hidden:
+            return None
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            self.net.eval()
+            x: Any = self.inputs(np.concatenate([self.grid(20), self.X]))
+            for index, dense in enumerate(self.dense[:-1]):
+                x = dense(x)
+                if not np.any(x.data > 0):
+                    return (f"all units of layer {index + 1} output 0 everywhere: dead ReLUs — lower the rate "
+                            "and Reset")
+        return None
 
     def state(self) -> dict[str, Any]:
         """Everything the page needs to draw this session from scratch."""
@@ -145,8 +219,12 @@ class Session:
             return self._state()
 
     def _state(self) -> dict[str, Any]:
-        return {"id": self.id, "config": self.config.as_dict(), "extent": list(self.extent),
-                "points": np.round(self.X, 4).tolist(), "labels": self.y.tolist(),
+        def targets(y: np.ndarray) -> list[Any]:
+            return np.round(y[:, 0], 4).tolist() if self.regression else y.tolist()
+
+        return {"id": self.id, "config": self.config.as_dict(), "task": self.config.task,
+                "extent": list(self.extent), "points": np.round(self.X, 4).tolist(), "labels": targets(self.y),
+                "test_points": np.round(self.X_test, 4).tolist(), "test_labels": targets(self.y_test),
                 "history": {key: list(values) for key, values in self.history.items()}, **self.metrics()}
 
     def grid(self, resolution: int) -> np.ndarray:
@@ -159,35 +237,23 @@ class Session:
         gx, gy = np.meshgrid(xs, ys)
         return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
-    def boundary(self, resolution: int = 50) -> dict[str, Any]:
-        """P(class 1) at each grid point: rows from the top (y = ymax) down, columns from the left."""
-        points = self.grid(resolution)
-        with self.lock, np.errstate(over="ignore", invalid="ignore"):
-            logits = self.net.predict(points).astype(np.float64)
-            logits -= logits.max(axis=1, keepdims=True)
-            probs = np.nan_to_num(np.exp(logits[:, 1]) / np.exp(logits).sum(axis=1), nan=0.5)
-        return {"resolution": resolution, "extent": list(self.extent),
-                "probabilities": np.round(probs, 3).reshape(resolution, resolution).tolist()}
+    def output(self, points: np.ndarray) -> np.ndarray:
+        """P(class 1), or the regression output, at points (n, 2); finite, in eval mode."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.net.predict(self.inputs(points)).astype(np.float64)
+            if self.regression:
+                return np.clip(np.nan_to_num(out[:, 0]), -1e6, 1e6)
+            out -= out.max(axis=1, keepdims=True)
+            return np.nan_to_num(np.exp(out[:, 1]) / np.exp(out).sum(axis=1), nan=0.5)
 
-    def unit(self, layer: int, unit: int, resolution: int = 50) -> dict[str, Any]:
-        """The output of hidden unit `unit` of hidden layer `layer` (both from 0) over the grid."""
-        hidden = self.config.hidden
-        if not 0 <= layer < len(hidden):
-            raise BadRequest(f"layer must be an integer in [0, {len(hidden) - 1}] (this network has "
-                             f"{len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''}), got {layer!r}")
-        if not 0 <= unit < hidden[layer]:
-            raise BadRequest(f"unit must be an integer in [0, {hidden[layer] - 1}] (hidden layer {layer} "
-                             f"has {hidden[layer]} units), got {unit!r}")
+    def boundary(self, resolution: int = 50) -> dict[str, Any]:
+        """P(class 1) at each grid point (or the output, for regression): rows from the top (y = ymax)
+        down, columns from the left."""
         points = self.grid(resolution)
-        with self.lock, no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self.net.eval()
-            x: Any = points
-            for dense in self.net.layers[: layer + 1]:  # each Dense applies its activation
-                x = dense(x)
-            values = np.clip(np.nan_to_num(x.data[:, unit].astype(np.float64)), -1e6, 1e6)  # JSON-safe
-        return {"layer": layer, "unit": unit, "activation": self.config.activation, "resolution": resolution,
-                "extent": list(self.extent), "min": float(values.min()), "max": float(values.max()),
-                "values": np.round(values, 4).reshape(resolution, resolution).tolist()}
+        with self.lock:
+            values = np.round(self.output(points), 3).reshape(resolution, resolution).tolist()
+        key = "outputs" if self.regression else "probabilities"
+        return {"resolution": resolution, "extent": list(self.extent), "task": self.config.task, key: values}
 
 
 class SessionStore:
