@@ -168,15 +168,61 @@ def test_malformed_bodies_are_refused(client, raw, message):
     ("GET", "unit?layer=0", "the query parameter unit is required"),
     ("GET", "unit?layer=0&unit=0&resolution=1", "resolution must be an integer in [4, 100]"),
     ("GET", "?x=1", "unknown query parameter 'x'"),
+    ("POST", ("step", {"epochs": 2}), "epochs must be an integer in [1, 1]"),
+    ("POST", ("step", {"epochs": 1, "steps": 3}), "send steps or epochs, not both"),
+    ("POST", ("settings", {"dataset": "spirals"}), "unknown setting that can change while training"),
+    ("POST", ("settings", {"lr": 11}), "lr must be a number in [1e-05, 10]"),
+    ("POST", ("settings", {"dropout": "0.5"}), "dropout must be a number"),
+    ("POST", ("points", {"x": 0, "y": 0, "label": 3}), "label must be an integer in [0, 1]"),
+    ("POST", ("points", {"x": 1e9, "y": 0, "label": 1}), "x must be a number in"),
+    ("GET", "unit?layer=0&unit=0&view=weights", "view must be one of output, gradient"),
+    ("GET", "network?resolution=33", "resolution must be an integer in [4, 32]"),
+    ("GET", "network?view=x", "view must be one of"),
+    ("GET", "network?colour=1", "unknown query parameter 'colour'"),
+    ("GET", "neuron?layer=3&unit=0&x=0&y=0", "layer must be an integer in [0, 2]"),
+    ("GET", "neuron?layer=0&unit=0&x=abc&y=0", "x must be a number in"),
+    ("GET", "neuron?layer=0&unit=0&x=nan&y=0", "x must be a number in"),
+    ("GET", "neuron?layer=0&unit=0&x=1e999&y=0", "x must be a number in"),
+    ("GET", "neuron?layer=0&unit=0&x=0", "the query parameter y is required"),
+    ("GET", "neuron?layer=1&unit=2&x=0&y=0", "unit must be an integer in [0, 1]"),
+    ("GET", "hidden?layer=0", "needs a layer of exactly 2"),
+    ("GET", "hidden?layer=1", "layer must be an integer in [0, 0]"),
 ])
 def test_bad_parameters_of_a_session_are_refused_with_a_message(client, method, action, message):
-    sid = client.create(hidden=[6])["id"]
+    sid = client.create(hidden=[6, 2] if "neuron" in str(action) else [6])["id"]
     if method == "POST":
         status, error = client.post(f"/api/sessions/{sid}/{action[0]}", action[1])
     else:
         status, error = client.get(f"/api/sessions/{sid}/{action}" if not action.startswith("?")
                                    else f"/api/sessions/{sid}{action}")
     assert status == 400 and message in error["error"]
+
+
+def test_training_settings_change_over_http_with_the_weights_kept_and_every_view_answers(client):
+    session = client.create(dataset="circles", samples=100, hidden=[4, 2], features=["x1", "x2", "x1^2"])
+    sid = session["id"]
+    assert len(session["points"]) == 70 and len(session["test_points"]) == 30
+    client.post(f"/api/sessions/{sid}/step", {"steps": 50})
+    before = client.get(f"/api/sessions/{sid}/network?resolution=4")[1]
+    status, answer = client.post(f"/api/sessions/{sid}/settings", {"lr": 0.001, "optimizer": "adam"})
+    assert status == 200 and answer["step"] == 50 and answer["config"]["optimizer"] == "adam"
+    after = client.get(f"/api/sessions/{sid}/network?resolution=4")[1]
+    assert after["layers"][0]["weights"] == before["layers"][0]["weights"]
+    assert client.post(f"/api/sessions/{sid}/step", {"epochs": 1})[1]["step"] == 50 + 7
+    status, state = client.post(f"/api/sessions/{sid}/points", {"x": 0.1, "y": 0.1, "label": 1})
+    assert status == 200 and len(state["points"]) == 71
+    status, diagram = client.get(f"/api/sessions/{sid}/network?view=gradient")
+    assert status == 200 and diagram["view"] == "gradient" and len(diagram["maps"]["features"][0]) == 16
+    status, graph = client.get(f"/api/sessions/{sid}/neuron?layer=2&unit=1&x=-0.25&y=0.5")
+    assert status == 200 and graph["point"] == [-0.25, 0.5] and len(graph["inputs"]) == 2
+    status, space = client.get(f"/api/sessions/{sid}/hidden?layer=1")
+    assert status == 200 and len(space["points"]) == 71
+    status, unit = client.get(f"/api/sessions/{sid}/unit?layer=1&unit=1&resolution=5&view=gradient")
+    assert status == 200 and unit["view"] == "gradient"
+    linear = client.create(hidden=[], features=["x1"])["id"]
+    assert client.post(f"/api/sessions/{linear}/step", {"steps": 5})[0] == 200
+    status, error = client.get(f"/api/sessions/{linear}/unit?layer=0&unit=0")
+    assert status == 400 and "no hidden layer" in error["error"]
 
 
 def test_wrong_methods_paths_types_sizes_and_origins(client):
