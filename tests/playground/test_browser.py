@@ -40,20 +40,43 @@ def _playwright_or_skip() -> Any:
 
 
 @contextmanager
-def open_page(sync_api: Any, url: str) -> Iterator[tuple[Any, list[str]]]:
-    """A page of a fresh headless Chromium at `url`, and the list its script errors go to."""
+def launched(sync_api: Any) -> Iterator[Any]:
+    """A fresh headless Chromium."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            page.goto(url)
-            page.wait_for_selector('[data-preset="6 tanh"]')
-            yield page, errors
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def page_at(browser: Any, url: str) -> Iterator[tuple[Any, list[str]]]:
+    """A new page of `browser` at `url`, and the list its script errors go to."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(url)
+        page.wait_for_selector('[data-preset="6 tanh"]')
+        yield page, errors
+    finally:
+        page.close()
+
+
+@contextmanager
+def open_page(sync_api: Any, url: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page of a fresh headless Chromium at `url`, and the list its script errors go to."""
+    with launched(sync_api) as browser, page_at(browser, url) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One browser for this module's tests (each opens its own page)."""
+    with launched(_playwright_or_skip()) as browser:
+        yield browser
 
 
 def train_until(page: Any, accuracy: float, timeout_s: float) -> float:
@@ -109,9 +132,8 @@ def run_until(page: Any, condition: str, timeout_s: float) -> None:
     settle(page)
 
 
-def test_presets_set_their_data_and_xor_learns(server_url, tmp_path):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, server_url) as (page, errors):
+def test_presets_set_their_data_and_xor_learns(chromium, server_url, tmp_path):
+    with page_at(chromium, server_url) as (page, errors):
         page.select_option("#dataset", "xor")
         settle(page)
         page.click('[data-preset="6 tanh"]')  # the tutorial's network on the tutorial's data
@@ -130,9 +152,8 @@ def test_presets_set_their_data_and_xor_learns(server_url, tmp_path):
     assert distinct_colours(boundary) > 100, "the decision boundary was not drawn"
 
 
-def test_changing_rate_or_optimizer_mid_run_keeps_the_weights_and_a_step_is_fixed_work(shared_server):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, shared_server.url) as (page, errors):
+def test_changing_rate_or_optimizer_mid_run_keeps_the_weights_and_a_step_is_fixed_work(chromium, shared_server):
+    with page_at(chromium, shared_server.url) as (page, errors):
         settle(page)
         run_until(page, "() => Number(document.getElementById('step-count').textContent) >= 100", 20)
         sid, steps, loss = page.evaluate("() => app.session.id"), shown(page, "#step-count"), shown(page, "#loss")
@@ -162,9 +183,8 @@ def test_changing_rate_or_optimizer_mid_run_keeps_the_weights_and_a_step_is_fixe
     assert not errors, errors
 
 
-def test_the_test_loss_rises_while_the_training_loss_falls_when_overfitting(shared_server):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, shared_server.url) as (page, errors):
+def test_the_test_loss_rises_while_the_training_loss_falls_when_overfitting(chromium, shared_server):
+    with page_at(chromium, shared_server.url) as (page, errors):
         page.click('[data-preset="overfitting"]')
         settle(page)
         run_until(page, "() => Number(document.getElementById('step-count').textContent) >= 1500", 40)
@@ -178,9 +198,8 @@ def test_the_test_loss_rises_while_the_training_loss_falls_when_overfitting(shar
     assert not errors, errors
 
 
-def test_the_diagram_plus_hover_click_and_the_gradient_view(shared_server):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, shared_server.url) as (page, errors):
+def test_the_diagram_plus_hover_click_and_the_gradient_view(chromium, shared_server):
+    with page_at(chromium, shared_server.url) as (page, errors):
         settle(page)
         nodes = '#diagram canvas.node[data-layer="0"]'
         assert page.locator(nodes).count() == 6
@@ -224,10 +243,9 @@ def test_the_diagram_plus_hover_click_and_the_gradient_view(shared_server):
     assert not errors, errors
 
 
-def test_settings_in_the_url_features_regression_and_the_hidden_space(shared_server):
-    sync_api = _playwright_or_skip()
+def test_settings_in_the_url_features_regression_and_the_hidden_space(chromium, shared_server):
     url = shared_server.url + "#dataset=gaussians&features=x1,x2,x1%5E2&hidden=3,2&activation=linear&lr=0.00001"
-    with open_page(sync_api, url) as (page, errors):
+    with page_at(chromium, url) as (page, errors):
         settle(page)
         config = page.evaluate("() => app.session.config")
         assert config["dataset"] == "gaussians" and config["features"] == ["x1", "x2", "x1^2"]
@@ -243,9 +261,8 @@ def test_settings_in_the_url_features_regression_and_the_hidden_space(shared_ser
     assert not errors, errors
 
 
-def test_clicking_adds_points_discretize_regenerate_and_a_dead_network_is_named(shared_server):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, shared_server.url + "#activation=relu&lr=10&optimizer=sgd&hidden=4") as (page, errors):
+def test_clicking_adds_points_discretize_regenerate_and_a_dead_network_is_named(chromium, shared_server):
+    with page_at(chromium, shared_server.url + "#activation=relu&lr=10&optimizer=sgd&hidden=4") as (page, errors):
         settle(page)
         count = page.evaluate("() => app.session.points.length")
         page.click("#boundary", position={"x": 150, "y": 150})
@@ -269,9 +286,8 @@ def test_clicking_adds_points_discretize_regenerate_and_a_dead_network_is_named(
     assert not errors, errors
 
 
-def test_the_page_fits_a_small_laptop_and_a_phone(shared_server):
-    sync_api = _playwright_or_skip()
-    with open_page(sync_api, shared_server.url) as (page, errors):
+def test_the_page_fits_a_small_laptop_and_a_phone(chromium, shared_server):
+    with page_at(chromium, shared_server.url) as (page, errors):
         settle(page)
         page.set_viewport_size({"width": 1024, "height": 700})
         page.wait_for_timeout(100)
@@ -284,11 +300,10 @@ def test_the_page_fits_a_small_laptop_and_a_phone(shared_server):
     assert not errors, errors
 
 
-def test_a_stopped_server_is_named():
-    sync_api = _playwright_or_skip()
+def test_a_stopped_server_is_named(chromium):
     server = make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    with open_page(sync_api, server.url) as (page, _):
+    with page_at(chromium, server.url) as (page, _):
         settle(page)
         server.shutdown()
         server.server_close()
