@@ -4,9 +4,9 @@ Skipped, saying why, where Chromium, the `playwright` package or Pillow is missi
 (``pip install -e ".[playground-test]"`` and ``apt-get install chromium``). Playwright
 never downloads a browser here: it is pointed at the system's Chromium.
 
-Run as a script, it retakes the screenshot in the docs:
+Run as a script, it retakes the screenshots in the docs (docs/playground.md, the README):
 
-    .venv/bin/python tests/playground/test_browser.py docs/images/playground-spirals.png
+    .venv/bin/python tests/playground/test_browser.py docs/images
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from chainrule.playground.server import make_server
+from chainrule.playground.views import unit_map
 
 CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing that reaches for the network (a closed network refuses those connections).
@@ -81,12 +82,21 @@ def chromium() -> Iterator[Any]:
 
 def train_until(page: Any, accuracy: float, timeout_s: float) -> float:
     """Press Start, wait until the page shows at least `accuracy`, press Pause; the accuracy shown."""
-    page.click("#start")
-    page.wait_for_function(f"() => Number(document.getElementById('accuracy').dataset.value) >= {accuracy}",
-                           timeout=timeout_s * 1000)
-    page.click("#pause")
-    page.wait_for_timeout(300)  # the request in flight lands and is drawn
+    run_until(page, f"() => Number(document.getElementById('accuracy').dataset.value) >= {accuracy}", timeout_s)
     return float(page.get_attribute("#accuracy", "data-value"))
+
+
+def run_until(page: Any, condition: str, timeout_s: float) -> None:
+    """Press Start, wait until `condition` (JavaScript) holds, press Pause and let the last request land."""
+    page.click("#start")
+    try:
+        page.wait_for_function(condition, timeout=timeout_s * 1000)
+    except Exception as error:
+        raise AssertionError(f"{condition} did not hold within {timeout_s} s: step {page.text_content('#step-count')}, "
+                             f"accuracy {page.text_content('#accuracy')}, message {page.text_content('#message')!r}") \
+            from error
+    page.click("#pause")
+    settle(page)
 
 
 def distinct_colours(png: bytes) -> int:
@@ -125,11 +135,6 @@ def shown(page: Any, selector: str) -> float:
     return float(page.text_content(selector).split()[0])
 
 
-def run_until(page: Any, condition: str, timeout_s: float) -> None:
-    page.click("#start")
-    page.wait_for_function(condition, timeout=timeout_s * 1000)
-    page.click("#pause")
-    settle(page)
 
 
 def test_presets_set_their_data_and_xor_learns(chromium, server_url, tmp_path):
@@ -313,26 +318,43 @@ def test_a_stopped_server_is_named(chromium):
             "the chainrule server stopped: is `chainrule playground` still running?"
 
 
-def take_docs_screenshot(path: str) -> None:
-    """Train the spirals preset to 99 % and save the page as a PNG."""
+def take_docs_screenshots(folder: str) -> None:
+    """The screenshots of docs/playground.md and the README, taken from a real run."""
     import playwright.sync_api as sync_api
 
     server = make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with open_page(sync_api, server.url) as (page, errors):
-            page.click('[data-preset="spirals"]')
-            page.wait_for_function("() => document.querySelectorAll('#units input').length === 2")
-            shown = train_until(page, 0.99, timeout_s=120)
-            session = server.store.get(page.evaluate("() => app.session.id"))
-            unit = max(range(16), key=lambda u: _interest(session.unit(1, u, 40)["values"]))
-            page.select_option("#unit-layer", label="2")  # the second hidden layer's most varied unit
-            page.select_option("#unit-index", label=str(unit + 1))
-            page.wait_for_timeout(500)
-            page.screenshot(path=path)
+        with launched(sync_api) as browser:
+            with page_at(browser, server.url) as (page, errors):  # the spirals, 99 %, one varied unit large
+                page.click('[data-preset="spirals"]')
+                settle(page)
+                shown_accuracy = train_until(page, 0.99, timeout_s=120)
+                session = server.store.get(page.evaluate("() => app.session.id"))
+                unit = max(range(16), key=lambda u: _interest(unit_map(session, 1, u, 40)["values"]))
+                page.click(f'#diagram canvas.node[data-layer="1"][data-unit="{unit}"]')
+                settle(page)
+                page.screenshot(path=f"{folder}/playground-spirals.png")
+                print(f"saved playground-spirals.png (accuracy {100 * shown_accuracy:.1f} %)")
+            with page_at(browser, server.url + "#dataset=xor&hidden=4,2&lr=0.03&optimizer=adam") as (page, more):
+                errors += more  # the backward pass: gradient view, one neuron's ops, the hidden space
+                settle(page)
+                run_until(page, "() => Number(document.getElementById('step-count').textContent) >= 150", 30)
+                page.check('input[name="view"][value="gradient"]')
+                page.click('#diagram canvas.node[data-layer="0"][data-unit="1"]')
+                settle(page)
+                page.click("#unit", position={"x": 92, "y": 108})  # a point near the boundary: large gradients
+                settle(page)
+                page.screenshot(path=f"{folder}/playground-gradients.png", full_page=True)
+            with page_at(browser, server.url) as (page, more):
+                errors += more  # overfitting: the test loss turns up
+                page.click('[data-preset="overfitting"]')
+                page.check("#show-test")
+                settle(page)
+                run_until(page, "() => Number(document.getElementById('step-count').textContent) >= 2000", 60)
+                page.locator("#output").screenshot(path=f"{folder}/playground-overfitting.png")
             if errors:
                 raise RuntimeError(f"the page reported errors: {errors}")
-        print(f"saved {path} (accuracy {100 * shown:.1f} %)")
     finally:
         server.shutdown()
         server.server_close()
@@ -345,4 +367,4 @@ def _interest(values: list[list[float]]) -> float:
 
 
 if __name__ == "__main__":
-    take_docs_screenshot(sys.argv[1] if len(sys.argv) > 1 else "docs/images/playground-spirals.png")
+    take_docs_screenshots(sys.argv[1] if len(sys.argv) > 1 else "docs/images")

@@ -349,7 +349,8 @@ async function drawAll() {
   ]);
   if (session !== app.session) return;
   $("boundary-caption").textContent = drawBoundary($("boundary"), session, boundary, $("discretize").checked,
-    $("show-test").checked) + ". Click to add a point (shift-click: the other class).";
+    $("show-test").checked) + (session.task === "regression" ? ". Click to add a point of target +1 (shift-click: −1)."
+    : ". Click to add an orange point (shift-click: blue).");
   drawCurves(session.history, session.task === "regression");
   app.network = net;
   renderDiagram($("diagram"), net, { selected: app.selected, onUnits: changeUnits,

@@ -120,7 +120,7 @@ function renderDiagram(box, net, hooks) {
 
 // One neuron y = f(Σ wᵢaᵢ + b) as operations, with value (black) and gradient (red) on every edge.
 function renderNeuronGraph(box, g) {
-  const rows = g.inputs.length, rowH = 54, W = 560, H = Math.max(150, rows * rowH + 30);
+  const rows = g.inputs.length, rowH = 54, W = 620, H = Math.max(150, rows * rowH + 30);
   box.replaceChildren();
   const svg = svgElement("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}` }, box);
   const rowY = (i) => 20 + i * rowH + rowH / 2;
@@ -135,7 +135,7 @@ function renderNeuronGraph(box, g) {
     svgElement("text", { x, y: y + 4, "text-anchor": "middle" }, svg).textContent = text;
   };
   const edge = (x1, y1, x2, y2) => svgElement("line", { x1, y1, x2, y2, stroke: "#999" }, svg);
-  const sumX = 330, addX = 410, fX = 470, outX = 545;
+  const sumX = 330, addX = 410, fX = 470, outX = 610;
   g.inputs.forEach((input, i) => {
     const y = rowY(i);
     edge(20, y - 9, 160, y);
@@ -159,7 +159,7 @@ function renderNeuronGraph(box, g) {
   svgElement("text", { x: addX, y: midY - 62, "text-anchor": "middle" }, svg).textContent = "b";
   label(addX, midY - 50, g.bias.value, g.bias.grad);
   label(fX - 30, midY + 24, g.z.value, g.z.grad);
-  label(outX - 10, midY - 14, g.y.value, g.y.grad);
+  label(outX, midY - 14, g.y.value, g.y.grad, "end");
   svgElement("text", { x: outX - 10, y: midY + 4, "text-anchor": "end" }, svg).textContent = "y";
   return svg;
 }
