@@ -49,8 +49,13 @@ def _finite(values: Any, digits: int | None = 4) -> Any:
 
 def _nearest_targets(session: Session, points: np.ndarray) -> np.ndarray:
     """The target of the training point nearest to each of `points` (the label the plane is given)."""
-    distances = ((points[:, None, :] - session.X[None, :, :]) ** 2).sum(axis=2)
-    return session.y[distances.argmin(axis=1)]
+    X = session.X.astype(np.float64)
+    nearest = np.empty(len(points), dtype=np.int64)
+    for start in range(0, len(points), 1000):  # at most 1000 × 1000 distances at a time
+        chunk = points[start : start + 1000].astype(np.float64)
+        distances = (chunk**2).sum(axis=1)[:, None] - 2 * chunk @ X.T + (X**2).sum(axis=1)[None, :]
+        nearest[start : start + 1000] = distances.argmin(axis=1)
+    return session.y[nearest]
 
 
 def trace(session: Session, points: np.ndarray, gradient: bool) -> tuple[Tensor, list[Tensor]]:
