@@ -5,7 +5,10 @@
 mini-batches per request.
 
 * `config`: the settings the page may send, and the limits they are checked against;
+* `data`: the points (toy and regression sets), the train/test split, the input features;
+* `model`: the network, optimizer and L1/L2 term, made of chainrule's layers, optimizers and ops;
 * `sessions`: `Session` (one network on one data set) and `SessionStore` (at most so many);
+* `views`: the maps, the diagram, the gradients and one neuron's op graph, from chainrule's autograd;
 * `server`: the HTTP server, its JSON API and static files (standard library only).
 """
 

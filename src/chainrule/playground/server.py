@@ -1,8 +1,9 @@
-"""The playground's web server: its own three static files and a small JSON API, on loopback only.
+"""The playground's web server: its own static files and a small JSON API, on loopback only.
 
 Standard library only (`http.server`). Routes (``{id}`` is a session id):
 
-    GET    /                              the page (also /index.html, /app.js, /style.css)
+    GET    /                              the page (also /index.html, /app.js, /draw.js, /diagram.js,
+                                          /style.css)
     GET    /api/config                    limits of every setting, defaults and presets
     POST   /api/sessions                  {settings} → 201, the new session (id, points, ...)
     GET    /api/sessions/{id}             the session: settings, points, history, metrics
