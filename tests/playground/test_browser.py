@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 
 from chainrule.playground.server import make_server
-from chainrule.playground.views import unit_map
 
 CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing that reaches for the network (a closed network refuses those connections).
@@ -322,6 +321,8 @@ def test_a_stopped_server_is_named(chromium):
 def take_docs_screenshots(folder: str) -> None:
     """The screenshots of docs/playground.md and the README, taken from a real run."""
     import playwright.sync_api as sync_api
+
+    from chainrule.playground.views import unit_map
 
     server = make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
