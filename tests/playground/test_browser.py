@@ -263,6 +263,15 @@ def test_settings_in_the_url_features_regression_and_the_hidden_space(chromium, 
         settle(page)
         assert "sin+x1" in page.evaluate("() => location.hash") or "sin%20x1" in page.evaluate("() => location.hash")
         assert page.evaluate("() => app.session.config.features") == ["x1", "x2", "x1^2", "sin x1"]
+        page.select_option("#dataset", "xor")  # the output neuron of a classifier is logit 1 ...
+        settle(page)
+        page.click('#diagram canvas.node[data-layer="2"]')
+        settle(page)
+        assert page.evaluate("() => app.selected") == {"layer": 2, "unit": 1}
+        page.select_option("#dataset", "plane")  # ... and of a regression its only unit, 0
+        settle(page)
+        assert page.evaluate("() => app.selected") == {"layer": 2, "unit": 0} and page.text_content("#message") == ""
+        assert page.text_content("#unit-caption").startswith("the output: the network's output: −1 (blue)")
     assert not errors, errors
 
 

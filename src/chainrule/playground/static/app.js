@@ -252,10 +252,11 @@ async function useSession(session) {
   app.hidden = [...session.config.hidden];
   showOutputs();
   showMessage("");
-  const denses = session.config.hidden.length + 1;
-  if (!app.selected || app.selected.layer >= denses ||
-      (app.selected.layer < denses - 1 && app.selected.unit >= session.config.hidden[app.selected.layer])) {
-    app.selected = session.config.hidden.length ? { layer: 0, unit: 0 } : { layer: 0, unit: session.task === "regression" ? 0 : 1 };
+  const sizes = [...session.config.hidden, session.task === "regression" ? 1 : 2];   // units of each Dense
+  const output = { layer: sizes.length - 1, unit: sizes[sizes.length - 1] - 1 };
+  if (app.selected && app.selected.layer === output.layer) app.selected = output;   // the output stays selected
+  else if (!app.selected || app.selected.layer >= sizes.length || app.selected.unit >= sizes[app.selected.layer]) {
+    app.selected = sizes.length > 1 ? { layer: 0, unit: 0 } : output;
   }
   const first = session.points[0];
   const round = (v) => Math.round(v * 1000) / 1000;
