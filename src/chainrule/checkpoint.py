@@ -77,7 +77,7 @@ def check_fields(path: Path, meta: dict[str, Any], expected: dict[str, type | tu
     """Refuse a checkpoint whose metadata lacks a part of `expected`, or holds one of another JSON type."""
     for name, kind in expected.items():
         value = meta.get(name)
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if name not in meta or not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
             raise ModelFileError(f"{path}: the checkpoint is damaged: {name!r} is {value!r:.80}, not a valid entry")
 
 
