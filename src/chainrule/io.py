@@ -329,7 +329,7 @@ def load(path: str | os.PathLike) -> Any:
     """Rebuild a saved layer or network from its file, weights included.
 
     Memory before trust: the layers are described first without any weights
-    (`chainrule.layers.awaiting_weights`), every array's shape is read from its header
+    (`chainrule.layers.base.awaiting_weights`), every array's shape is read from its header
     and compared with the shapes the architecture declares, and only then are the
     arrays read and the weights made, with no random draws. The peak memory is the
     bytes of the arrays plus those of the model's parameters and buffers — at most
