@@ -15,6 +15,8 @@ import chainrule as cr
 from chainrule.data.idx import write_idx
 from chainrule.io import META_MEMBER, read_archive, write_archive
 
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="the memory cap needs Linux")
+
 
 def _small(path):
     net = cr.NeuralNetwork([cr.Dense(4, "tanh", input_size=3), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=0)
