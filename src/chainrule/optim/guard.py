@@ -6,7 +6,8 @@ that rounds to 0 in float32 beside a zero gradient: 0/0). So the guard copies
 the weights before the step — into buffers it keeps, nothing is allocated per
 step — and checks them after it (a cheap sum first, the exact test only when the
 sum is not finite). When the step wrote a non-finite value, the weights are put
-back as they were before it and the guard names the parameter.
+back as they were before it and the guard names the parameter. Only the weights are
+put back: the optimizer's own state (momenta, moment estimates, step count) keeps that step.
 
 >>> import numpy as np, chainrule as cr
 >>> p = cr.Parameter(np.array([1.0, 2.0]))
