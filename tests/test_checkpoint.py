@@ -13,7 +13,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.checkpoint import checkpoint_path
-from chainrule.io import read_archive
+from chainrule.io import read_archive, write_archive
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -108,3 +108,64 @@ def test_a_saved_model_is_not_a_checkpoint(tmp_path):
     with pytest.raises(cr.ModelFileError, match="not a training checkpoint"):
         cr.Trainer(net, cr.SGD(lr=0.1), quiet=True).fit(np.ones((4, 2)), np.ones((4, 2)), checkpoint_dir=tmp_path,
                                                         resume=True)
+
+
+def _checkpointed(tmp_path, lr=0.1, seed=0):
+    X = np.random.default_rng(seed).standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    def trainer(rate=lr):
+        net = cr.NeuralNetwork([cr.Dense(4, "tanh"), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=0)
+        return cr.Trainer(net, cr.SGD(lr=rate), quiet=True)
+
+    trainer().fit(X, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path)
+    return trainer, X, y
+
+
+def _edit(tmp_path, change):
+    arrays, meta = read_archive(checkpoint_path(tmp_path))
+    change(meta)
+    write_archive(checkpoint_path(tmp_path), arrays, meta)  # a valid archive, checksums and all
+
+
+@pytest.mark.parametrize("change", [
+    lambda meta: meta.pop("settings"),
+    lambda meta: meta.update(settings=[1, 2]),
+    lambda meta: meta.pop("optimizer"),
+    lambda meta: meta["optimizer"].update(steps="many"),
+    lambda meta: meta.update(layer_rngs={"layers.9": {}}),
+    lambda meta: meta["layer_rngs"].update({"layers.0": {"state": "x"}}),
+    lambda meta: meta.update(next_epoch=10**9),
+    lambda meta: meta.update(next_epoch=-1),
+    lambda meta: meta.update(next_epoch="1"),
+    lambda meta: meta.update(stale=None),
+    lambda meta: meta.update(history={"nonsense": [1]}),
+    lambda meta: meta.update(shuffle_rng={"bit_generator": "PCG64"}),
+    lambda meta: meta.pop("best_loss"),
+])
+def test_an_edited_checkpoint_is_a_model_file_error(tmp_path, change):
+    trainer, X, y = _checkpointed(tmp_path)
+    _edit(tmp_path, change)
+    with pytest.raises(cr.ModelFileError, match="checkpoint"):
+        trainer().fit(X, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resuming_with_another_learning_rate_or_other_data_is_refused(tmp_path):
+    trainer, X, y = _checkpointed(tmp_path)
+    with pytest.raises(ValueError, match="lr: 0.1 in the checkpoint, 0.5 now"):
+        trainer(0.5).fit(X, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path, resume=True)
+    other = X.copy()
+    other[0, 0] += 1.0  # the same size, one number different
+    with pytest.raises(ValueError, match="data: "):
+        trainer().fit(other, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path, resume=True)
+    trainer().fit(X, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path, resume=True)  # the same run resumes
+
+
+def test_temporaries_left_by_a_killed_write_are_removed(tmp_path):
+    trainer, X, y = _checkpointed(tmp_path)
+    stale = tmp_path / "checkpoint.npz.ab_cd123.tmp"  # the name write_archive gives; full size, as a kill leaves it
+    stale.write_bytes(checkpoint_path(tmp_path).read_bytes())
+    mine = tmp_path / "notes.tmp"
+    mine.write_text("not ours")
+    trainer().fit(X, y, epochs=2, batch_size=8, checkpoint_dir=tmp_path, resume=True)
+    assert not stale.exists() and mine.exists()

@@ -1,6 +1,7 @@
 """Saving and loading: round trips, mismatches, and hostile or damaged files (fuzzed)."""
 
 import io
+import json
 import os
 import pickle
 import zipfile
@@ -159,3 +160,64 @@ def test_failed_save_leaves_no_temp_file(tmp_path):
     with pytest.raises(TypeError, match="not a plain number type"):
         write_archive(tmp_path / "x.npz", {"bad": np.array(["text"], dtype=object)}, {"format": "x"})
     assert os.listdir(tmp_path) == []
+
+
+def test_a_member_stored_twice_is_refused(tmp_path):
+    good = _saved(tmp_path)
+    path = tmp_path / "twice.npz"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            target.writestr("layers.0.bias.npy", source.read("layers.0.bias.npy"))
+    with pytest.raises(ModelFileError, match="'layers.0.bias.npy' appears twice"):
+        cr.load(path)
+
+
+def test_compressed_members_are_refused_though_intact(tmp_path):
+    good = _saved(tmp_path)
+    with zipfile.ZipFile(good) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}  # what chainrule writes
+    path = tmp_path / "deflated.npz"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    with pytest.raises(ModelFileError, match="compressed"):
+        cr.load(path)
+    with pytest.raises(ModelFileError, match="compressed"):
+        read_archive(path)
+
+
+def test_a_json_integer_of_thousands_of_digits_is_a_model_file_error(tmp_path):
+    arrays, meta = read_archive(_saved(tmp_path))
+    path = tmp_path / "digits.npz"
+    write_archive(path, arrays, meta)
+    header = json.dumps(meta).replace('"seed": 4', '"seed": ' + "9" * 5000).encode()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp_path / "long.npz", "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, header if info.filename == "__chainrule__.json" else source.read(info))
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        cr.load(tmp_path / "long.npz")
+
+
+def test_loading_draws_no_random_weights(tmp_path, monkeypatch):
+    """The weights come from the file: building the layers must not draw (nor allocate) initial ones."""
+    path = _saved(tmp_path)
+    expected = cr.load(path).state_dict()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("random initial weights were drawn while loading")
+
+    monkeypatch.setattr("chainrule.layers.dense.initialize", refuse)
+    loaded = cr.load(path).state_dict()
+    assert all(np.array_equal(loaded[k], expected[k]) for k in expected)
+
+
+@pytest.mark.parametrize("layer, size", [("input_size", "4"), ("input_size", 2.7), ("input_size", 0),
+                                         ("neurons", True), ("input_size", 10**6)])
+def test_forged_sizes_are_refused_before_building(tmp_path, layer, size):
+    arrays, meta = read_archive(_saved(tmp_path))
+    meta["architecture"]["config"]["layers"][0]["config"][layer] = size
+    write_archive(tmp_path / "forged.npz", arrays, meta)
+    with pytest.raises(ModelFileError):
+        cr.load(tmp_path / "forged.npz")

@@ -45,3 +45,27 @@ def test_bad_construction_is_explained():
 def test_object_arrays_are_refused():
     with pytest.raises(TypeError, match="numeric input"):
         _net().predict(np.array([["a", "b", "c", "d"]], dtype=object))
+
+
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5, True])
+def test_predict_refuses_a_bad_batch_size(batch_size):
+    net = cr.NeuralNetwork([cr.Dense(2, input_size=3)], seed=0)
+    with pytest.raises(ValueError, match="predict: batch_size must be a positive integer"):
+        net.predict(np.ones((4, 3)), batch_size=batch_size)
+
+
+@pytest.mark.parametrize("X, error, message", [
+    (3.0, ValueError, "predict: X must be a batch"),
+    (None, TypeError, "predict: X must be numeric input"),
+    ([[1.0, 2.0, 3.0], [4.0]], ValueError, "predict: X must be a rectangular array"),
+])
+def test_predict_explains_inputs_that_are_not_a_batch(X, error, message):
+    net = cr.NeuralNetwork([cr.Dense(2, input_size=3)], seed=0)
+    with pytest.raises(error, match=message):
+        net.predict(X)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "abc", True])
+def test_a_network_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(ValueError, match="NeuralNetwork: seed must be a non-negative integer"):
+        cr.NeuralNetwork([cr.Dense(2)], seed=seed)

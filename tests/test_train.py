@@ -148,3 +148,51 @@ def test_memory_stays_flat_over_10000_mnist_sized_steps():
     trainer.fit(X, y, epochs=980, batch_size=60, early_stopping=False)  # 9,800 more steps
     growth = resident_kib() - before
     assert growth < 4096, f"resident memory grew by {growth} KiB over 9,800 steps"
+
+
+def test_bad_arguments_of_fit_are_explained():
+    X, y = _data(10)
+    trainer = cr.Trainer(_net(), cr.SGD(lr=0.1), quiet=True)
+    with pytest.raises(ValueError, match="X_test and y_test go together"):
+        trainer.fit(X, y, X)
+    for seed in (-1, 1.5, "abc"):
+        with pytest.raises(ValueError, match="fit: seed must be a non-negative integer"):
+            trainer.fit(X, y, seed=seed)
+    with pytest.raises(ValueError, match="fit: epochs must be a positive integer, got True"):
+        trainer.fit(X, y, epochs=True)
+    with pytest.raises(ValueError, match="fit: the training inputs must be a rectangular array"):
+        trainer.fit([[1.0, 2.0, 3.0, 4.0], [1.0]], [0, 1])
+
+
+def test_an_optimizer_of_another_network_is_refused():
+    X, y = _data(20)
+    other = cr.NeuralNetwork([cr.Dense(16, "tanh", input_size=4), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=1)
+    net = cr.NeuralNetwork([cr.Dense(16, "tanh", input_size=4), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=0)
+    before = [p.data.copy() for p in other.parameters()]
+    with pytest.raises(ValueError, match="updates none of this network's parameters"):
+        cr.Trainer(net, cr.SGD(other.parameters(), lr=0.1), quiet=True).fit(X, y, epochs=1)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, other.parameters()))  # nor was the other touched
+
+
+def test_zero_eps_is_refused():
+    for make in (cr.Adam, cr.AdamW, cr.RMSProp, cr.AdaGrad):
+        with pytest.raises(ValueError, match=r"eps must be in \(0"):
+            make(eps=0.0)
+
+
+@pytest.mark.parametrize("mode", ["stop", "skip"])
+def test_a_step_that_writes_non_finite_weights_is_undone(mode):
+    """Finite loss and gradients, but an update that overflows float32: caught at that batch, weights kept."""
+    X, y = _data(40)
+    net = _net()
+    net.predict(X[:1])
+    initial = net.state_dict()
+    trainer = cr.Trainer(net, cr.SGD(lr=1e300), quiet=True)  # the rate is inf in float32
+    if mode == "stop":
+        with pytest.raises(cr.NonFiniteError, match=r"epoch 1, batch 1 of 2: the update wrote non-finite values into "
+                                                    r"layers\.0\.weight\. The weights are those before this batch"):
+            trainer.fit(X, y, epochs=1, batch_size=20)
+    else:
+        history = trainer.fit(X, y, epochs=2, batch_size=20, on_nonfinite="skip")
+        assert len(history.skipped_batches) == 4
+    assert all(np.array_equal(initial[k], v) for k, v in net.state_dict().items())

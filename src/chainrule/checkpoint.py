@@ -10,14 +10,16 @@ produces the same weights as one that was never interrupted.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule.io import FORMAT_NAME, FORMAT_VERSION, ModelFileError, read_archive, write_archive
+from chainrule.io import (FORMAT_NAME, FORMAT_VERSION, ModelFileError, read_archive, remove_stale_temporaries,
+                          write_archive)
 
 CHECKPOINT_NAME = "checkpoint.npz"
 
@@ -55,29 +57,62 @@ def training_arrays(net: Any, optimizer: Any) -> tuple[dict[str, np.ndarray], di
     return arrays, meta
 
 
+def run_identity(optimizer: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Settings a resumed run must share besides the Trainer's own: the optimizer, its learning rate and
+    a fingerprint of the training data (BLAKE2b of shapes, dtypes and bytes: other data of the same size
+    is noticed)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (X, y):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return {"optimizer": type(optimizer).__name__, "lr": float(optimizer.initial_lr), "data": digest.hexdigest()}
+
+
+# What the metadata of every training checkpoint holds, and the JSON type of each part.
+_TRAINING_META = {"settings": dict, "optimizer": dict, "layer_rngs": dict}
+
+
+def check_fields(path: Path, meta: dict[str, Any], expected: dict[str, type | tuple[type, ...]]) -> None:
+    """Refuse a checkpoint whose metadata lacks a part of `expected`, or holds one of another JSON type."""
+    for name, kind in expected.items():
+        value = meta.get(name)
+        if name not in meta or not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise ModelFileError(f"{path}: the checkpoint is damaged: {name!r} is {value!r:.80}, not a valid entry")
+
+
 def read_training(path: Path, kind: str, settings: dict[str, Any], net: Any,
                   optimizer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a checkpoint of `kind`, check its settings equal `settings`, restore net, optimizer and the
-    layers' generators from it; return its arrays and metadata for the caller's own parts."""
+    layers' generators from it; return its arrays and metadata for the caller's own parts.
+
+    The file is checked like a model file: anything missing, of the wrong type or not fitting
+    `net` and `optimizer` is a `ModelFileError` naming it, never a KeyError or TypeError.
+    """
     if not path.exists():
         raise FileNotFoundError(f"resume=True but there is no checkpoint at {path}; start without resume first")
+    remove_stale_temporaries(path)
     arrays, meta = read_archive(path)
     if meta.get("kind") != kind:
-        what = "a saved model" if "kind" not in meta else f"a {meta['kind']!r} file"
+        what = "a saved model" if "kind" not in meta else f"a {meta['kind']!r:.80} file"
         raise ModelFileError(f"{path}: this is {what}, not a training checkpoint of kind {kind!r}")
+    check_fields(path, meta, _TRAINING_META)
     changed = {k: (meta["settings"].get(k), v) for k, v in settings.items() if meta["settings"].get(k) != v}
     if changed:
-        shown = ", ".join(f"{k}: {old!r} in the checkpoint, {new!r} now" for k, (old, new) in changed.items())
+        shown = ", ".join(f"{k}: {old!r:.80} in the checkpoint, {new!r} now" for k, (old, new) in changed.items())
         raise ValueError(f"cannot resume from {path} with different settings ({shown})")
-    net.load_state_dict({k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")})
-    optimizer_state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-    optimizer_state.update(meta["optimizer"])
-    optimizer.load_state_dict(optimizer_state)
-    layers = dict(net.named_layers())
-    for name, rng_state in meta["layer_rngs"].items():
-        if name not in layers:
-            raise ModelFileError(f"{path}: the checkpoint has a random generator for a layer {name!r} this model lacks")
-        layers[name].rng.bit_generator.state = rng_state
+    try:
+        net.load_state_dict({k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")})
+        optimizer_state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
+        optimizer_state.update(meta["optimizer"])
+        optimizer.load_state_dict(optimizer_state)
+        layers = dict(net.named_layers())
+        for name, rng_state in meta["layer_rngs"].items():
+            if name not in layers:
+                raise ValueError(f"it has a random generator for a layer {name!r} this model lacks")
+            layers[name].rng.bit_generator.state = rng_state
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as error:
+        raise ModelFileError(f"{path}: the checkpoint does not fit this model and optimizer: {str(error)[:300]}") from None
     return arrays, meta
 
 
@@ -96,6 +131,7 @@ def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, stat
         "stale": state.stale,
     })
     path = checkpoint_path(directory)
+    remove_stale_temporaries(path)
     write_archive(path, arrays, meta)
     return path
 
@@ -108,16 +144,29 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
     """
     from chainrule.train import History
 
-    arrays, meta = read_training(checkpoint_path(directory), "checkpoint", settings, net, optimizer)
+    path = checkpoint_path(directory)
+    arrays, meta = read_training(path, "checkpoint", settings, net, optimizer)
+    check_fields(path, meta, {"next_epoch": int, "shuffle_rng": dict, "history": dict,
+                              "best_loss": (int, float, type(None)), "stale": int})
+    if not 0 <= meta["next_epoch"] <= settings["epochs"] or meta["stale"] < 0:
+        raise ModelFileError(f"{path}: the checkpoint is damaged: it would continue at epoch {meta['next_epoch']} "
+                             f"of {settings['epochs']} with {meta['stale']} stale evaluations")
+    known = {f.name for f in fields(History)}
+    if not set(meta["history"]) <= known or not all(isinstance(v, (list, int, bool, type(None)))
+                                                    for v in meta["history"].values()):
+        raise ModelFileError(f"{path}: the checkpoint is damaged: its history has unknown or malformed entries")
     shuffle_rng = np.random.default_rng()
-    shuffle_rng.bit_generator.state = meta["shuffle_rng"]
+    try:
+        shuffle_rng.bit_generator.state = meta["shuffle_rng"]
+    except (KeyError, ValueError, TypeError, OverflowError) as error:
+        raise ModelFileError(f"{path}: the checkpoint is damaged: its shuffling generator's state is invalid ({error})") from None
     best = {k[len("best/") :]: v for k, v in arrays.items() if k.startswith("best/")}
     return FitState(
-        next_epoch=int(meta["next_epoch"]),
+        next_epoch=meta["next_epoch"],
         shuffle_rng=shuffle_rng,
         history=History(**meta["history"]),
         best_loss=np.inf if meta["best_loss"] is None else float(meta["best_loss"]),
         best_state=best or None,
-        stale=int(meta["stale"]),
+        stale=meta["stale"],
         settings=dict(meta["settings"]),
     )

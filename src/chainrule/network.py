@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from chainrule.autograd import no_grad
+from chainrule.checks import as_batch, check_count, check_seed
 from chainrule.layers.base import Layer
 from chainrule.losses import Loss, accuracy
 from chainrule.tensor import Tensor
@@ -38,7 +39,7 @@ class NeuralNetwork(Layer):
             raise TypeError(f"loss must be a Loss such as SoftmaxCrossEntropy(), got {loss!r}")
         self.layers = layers
         self.loss = loss
-        self.seed_value = seed
+        self.seed_value = check_seed("NeuralNetwork", seed)
         if seed is not None:
             self.seed(seed)
 
@@ -57,6 +58,10 @@ class NeuralNetwork(Layer):
         Computed `batch_size` rows at a time (None: all at once), so that a convolution's
         window matrix stays a few MB whatever the size of `X`.
         """
+        if batch_size is not None:
+            batch_size = check_count("predict", "batch_size", batch_size)
+        if not isinstance(X, Tensor):
+            X = as_batch("predict", "X", X)
         was_training = self.training
         self.eval()
         try:

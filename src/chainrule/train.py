@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.checkpoint import FitState, checkpoint_path, load_checkpoint, save_checkpoint
+from chainrule.checkpoint import FitState, checkpoint_path, load_checkpoint, run_identity, save_checkpoint
+from chainrule.checks import as_batch, check_count, check_seed
 from chainrule.network import NeuralNetwork
+from chainrule.optim.guard import StepGuard
 from chainrule.progress import Progress
 
 
@@ -97,34 +99,41 @@ class Trainer:
         best evaluation — also when training runs to the end.
 
         A loss or gradient that is NaN or infinite is caught before it reaches
-        the weights: ``on_nonfinite="stop"`` raises `NonFiniteError` (saying which
-        epoch, batch and parameter; the weights stay those of the last good
-        step), ``"skip"`` drops that batch and goes on.
+        the weights, and a step that writes a NaN or infinite weight is undone
+        (`chainrule.optim.guard`): ``on_nonfinite="stop"`` raises `NonFiniteError`
+        (saying which epoch, batch and parameter; the weights stay those of the
+        last good step), ``"skip"`` drops that batch and goes on.
 
         With `checkpoint_dir`, a checkpoint is written every `checkpoint_every`
         epochs (atomically); ``resume=True`` continues from it and ends with the
-        same weights as an uninterrupted run.
+        same weights as an uninterrupted run. Resuming refuses other settings,
+        another optimizer or learning rate, and other training data.
         """
         X_train, y_train = self._check_data(X_train, y_train, "training")
         has_test = X_test is not None
+        if has_test != (y_test is not None):
+            raise ValueError("fit: X_test and y_test go together: give both (to evaluate) or neither")
         if has_test:
             X_test, y_test = self._check_data(X_test, y_test, "test")
         for name, value in (("epochs", epochs), ("eval_every", eval_every), ("batch_size", batch_size),
                             ("patience", patience), ("checkpoint_every", checkpoint_every)):
-            if not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+            check_count("fit", name, value)
+        check_seed("fit", seed)
         if on_nonfinite not in ("stop", "skip"):
             raise ValueError(f"fit: on_nonfinite must be 'stop' or 'skip', got {on_nonfinite!r}")
         if resume and checkpoint_dir is None:
             raise ValueError("fit: resume=True needs checkpoint_dir, the folder the checkpoints were written to")
 
         settings = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed), "samples": len(X_train)}
+        if checkpoint_dir is not None:
+            settings.update(run_identity(self.optimizer, X_train, y_train))
         if resume:
             state = load_checkpoint(checkpoint_dir, self.net, self.optimizer, settings)
             self._say(f"resuming from {checkpoint_path(checkpoint_dir)} at epoch {state.next_epoch + 1}")
         else:
             state = FitState(0, np.random.default_rng(seed), History(), settings=settings)
         history = state.history
+        self._guard = StepGuard()
         self.net.train()
         for epoch in range(state.next_epoch, epochs):
             self.optimizer.start_epoch(epoch, epochs)
@@ -167,6 +176,8 @@ class Trainer:
                 if problem is None:
                     loss.backward()
                     problem = self._nonfinite_gradient()
+                if problem is None:  # the step; undone if it wrote a non-finite weight
+                    problem = self._guard.step(self.optimizer, self._named())
                 if problem is not None:
                     where = f"epoch {epoch + 1}, batch {index + 1} of {steps}"
                     if on_nonfinite == "stop":
@@ -178,7 +189,6 @@ class Trainer:
                     self._say(f"skipped {where}: {problem}")
                     bar.update(1)
                     continue
-                self.optimizer.step()
                 if epoch == 0 and index == 0:
                     self.optimizer.freeze_parameters()  # every lazy layer is built by now
                     self._named_parameters = list(self.net.named_parameters())
@@ -187,10 +197,13 @@ class Trainer:
                 bar.update(1, loss=value)
         return total / counted if counted else float("nan")
 
+    def _named(self) -> list:
+        """The network's (name, parameter) pairs: fixed once the first step has built every lazy layer."""
+        return getattr(self, "_named_parameters", None) or list(self.net.named_parameters())
+
     def _nonfinite_gradient(self) -> str | None:
         """Which parameter (if any) got a NaN or infinite gradient; a cheap sum first, the exact test if it fails."""
-        named = getattr(self, "_named_parameters", None) or list(self.net.named_parameters())
-        for name, p in named:
+        for name, p in self._named():
             if p.grad is not None and not np.isfinite(p.grad.data.sum()) and not np.isfinite(p.grad.data).all():
                 return f"the gradient of {name} is not finite"
         return None
@@ -219,7 +232,7 @@ class Trainer:
         return False
 
     def _check_data(self, X: Any, y: Any, which: str) -> tuple[np.ndarray, np.ndarray]:
-        X, y = np.asarray(X), np.asarray(y)
+        X, y = as_batch("fit", f"the {which} inputs", X), as_batch("fit", f"the {which} targets", y)
         if len(X) != len(y):
             raise ValueError(f"fit: the {which} inputs have {len(X)} samples but the targets have {len(y)}")
         if len(X) == 0:

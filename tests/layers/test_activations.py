@@ -24,3 +24,9 @@ def test_names_resolve_and_unknown_names_are_explained():
     assert isinstance(as_activation("tanh"), cr.Tanh) and isinstance(as_activation(None), cr.Linear)
     with pytest.raises(ValueError, match="activation must be"):
         as_activation("swish")
+
+
+@pytest.mark.parametrize("slope", [float("nan"), float("inf"), "0.1", True])
+def test_leaky_relu_slope_must_be_a_finite_number(slope):
+    with pytest.raises(ValueError, match="slope must be a finite number"):
+        cr.LeakyReLU(slope)

@@ -76,3 +76,21 @@ def test_matches_torch_linear_with_the_same_weights():
     np.testing.assert_allclose(ox.grad.data, tx.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(layer.weight.grad.data, reference.weight.grad.numpy().T, rtol=1e-10)
     np.testing.assert_allclose(layer.bias.grad.data, reference.bias.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"neurons": 8, "input_size": 2.7}, "input_size must be a positive integer, got 2.7"),
+    ({"neurons": 8, "input_size": "4"}, "input_size must be a positive integer, got '4'"),
+    ({"neurons": 8, "input_size": 0}, "input_size must be a positive integer, got 0"),
+    ({"neurons": True}, "neurons must be a positive integer, got True"),
+])
+def test_sizes_must_be_true_integers(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cr.Dense(**kwargs)
+
+
+def test_sizes_of_every_lazily_built_layer_are_checked():
+    for make in (lambda: cr.layers.Conv2D(4, 3, in_channels=2.5), lambda: cr.layers.BatchNorm(True),
+                 lambda: cr.layers.LSTM(4, input_size=True), lambda: cr.layers.Embedding(3.0, 4)):
+        with pytest.raises(ValueError, match="must be a positive integer"):
+            make()

@@ -87,7 +87,7 @@ def test_adamw_decay_is_decoupled():
 def test_adagrad_first_step():
     p = cr.Tensor([1.0, 1.0], requires_grad=True, dtype=np.float64)
     p.grad = cr.Tensor([3.0, -4.0], dtype=np.float64)
-    opt = AdaGrad([p], lr=0.5, eps=0.0)
+    opt = AdaGrad([p], lr=0.5, eps=1e-300)
     opt.step()  # s = g², step = lr·g/|g|
     np.testing.assert_array_equal(p.data, [0.5, 1.5])
     np.testing.assert_array_equal(opt.state[p]["sum"], [9.0, 16.0])

@@ -76,3 +76,10 @@ def small_server() -> Iterator[tuple[PlaygroundServer, Client]]:
     """A server that keeps at most three sessions, and a client for it."""
     with running_server(max_sessions=3) as server:
         yield server, Client(server)
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[PlaygroundServer]:
+    """A server of its own for a test that changes its limits."""
+    with running_server() as server:
+        yield server

@@ -17,7 +17,8 @@ gzip by its content, so the file name does not matter.
 that can actually be there *before* it allocates anything (a raw file must hold exactly
 that many bytes; a gzip file cannot expand more than 1032-fold; nothing may exceed
 ``max_bytes``), decompresses with a cap (a gzip bomb stops one byte past the declared
-size), and reports every problem as a `DataFormatError` that names the file.
+size), converts multi-byte items to the machine's byte order in place (the data is held
+once), refuses anything that is not a regular file (a FIFO, a device) without blocking, and reports every problem as a `DataFormatError` that names the file.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
+from chainrule.checks import open_regular_file
 from chainrule.data.errors import DataFormatError
 
 #: type code -> NumPy dtype (big-endian, as stored in the file)
@@ -75,7 +77,8 @@ def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_IDX_BYTES) -> np
            [3, 4, 5]], dtype=uint8)
     """
     path = Path(path)
-    with open(path, "rb") as raw:  # a missing file raises FileNotFoundError, as usual
+    # a missing file raises FileNotFoundError, as usual; a FIFO or a device is refused without blocking
+    with open_regular_file(path, DataFormatError) as raw:
         try:
             return _read(raw, path, max_bytes)
         except DataFormatError:
@@ -140,9 +143,9 @@ def _read(raw: BinaryIO, path: Path, max_bytes: int) -> np.ndarray:
 
     payload = _read_exactly(stream, nbytes, path, shape, dtype)
     _check_end(stream, path, shape, nbytes)
-    array = np.frombuffer(payload, dtype=dtype).reshape(shape)
-    if dtype.itemsize > 1:
-        array = array.astype(dtype.newbyteorder("="))
+    array = np.frombuffer(payload, dtype=dtype).reshape(shape)  # writable: a view of the bytearray
+    if not dtype.isnative:
+        array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))  # in place: no second copy
     return array
 
 

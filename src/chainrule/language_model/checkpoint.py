@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.checkpoint import checkpoint_path, read_training, training_arrays
-from chainrule.io import write_archive
+from chainrule.checkpoint import check_fields, checkpoint_path, read_training, training_arrays
+from chainrule.io import ModelFileError, remove_stale_temporaries, write_archive
 from chainrule.tensor import Tensor
 
 KIND = "char-model checkpoint"
@@ -37,6 +37,7 @@ def save_char_checkpoint(directory: str | os.PathLike, model: Any, optimizer: An
     meta.update({"kind": KIND, "iteration": int(iteration), "settings": settings, "state_layers": layers,
                  "carries_state": state is not None, "history": asdict(history)})
     path = checkpoint_path(directory)
+    remove_stale_temporaries(path)
     write_archive(path, arrays, meta)
     return path
 
@@ -44,11 +45,16 @@ def save_char_checkpoint(directory: str | os.PathLike, model: Any, optimizer: An
 def load_char_checkpoint(directory: str | os.PathLike, model: Any, optimizer: Any,
                          settings: dict[str, Any]) -> tuple[int, Any, dict[str, Any]]:
     """Restore model and optimizer; return (iterations done, the carried state, the history's fields)."""
-    arrays, meta = read_training(checkpoint_path(directory), KIND, settings, model, optimizer)
+    path = checkpoint_path(directory)
+    arrays, meta = read_training(path, KIND, settings, model, optimizer)
+    check_fields(path, meta, {"iteration": int, "carries_state": bool, "state_layers": list, "history": dict})
     state = None
     if meta["carries_state"]:
         state = []
         for k, count in enumerate(meta["state_layers"]):
-            parts = [Tensor(arrays[f"state/{k}/{j}"], dtype=arrays[f"state/{k}/{j}"].dtype) for j in range(max(count, 1))]
+            names = [f"state/{k}/{j}" for j in range(max(count, 1))] if isinstance(count, int) else [None]
+            if not all(name in arrays for name in names):
+                raise ModelFileError(f"{path}: the checkpoint is damaged: the carried state of layer {k} is missing")
+            parts = [Tensor(arrays[name], dtype=arrays[name].dtype) for name in names]
             state.append(tuple(parts) if count else parts[0])
-    return int(meta["iteration"]), state, meta["history"]
+    return meta["iteration"], state, meta["history"]

@@ -7,6 +7,8 @@ the first four are fused into the dense layer's single operation.
 
 from __future__ import annotations
 
+import math
+from numbers import Real
 from typing import Any
 
 from chainrule.layers.base import Layer
@@ -64,6 +66,8 @@ class LeakyReLU(Activation):
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
+        if isinstance(slope, bool) or not isinstance(slope, Real) or not math.isfinite(slope):
+            raise ValueError(f"LeakyReLU(slope): the slope must be a finite number, got {slope!r}")
         self.slope = float(slope)
 
     def forward(self, x: Tensor) -> Tensor:

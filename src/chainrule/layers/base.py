@@ -22,10 +22,13 @@ the class attribute `buffer_names`; they are saved in `state_dict` too.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from chainrule.checks import check_count
 from chainrule.tensor import DEFAULT_DTYPE, Parameter, Tensor, as_float_dtype
 
 
@@ -65,7 +68,11 @@ class Layer:
 
     def as_input(self, x: Any) -> Tensor:
         """Convert a batch given as an array to a Tensor of this layer's dtype, checking it."""
-        array = np.asarray(x)
+        try:
+            array = np.asarray(x)
+        except ValueError:  # NumPy's words for a ragged nested list
+            raise ValueError(f"{type(self).__name__} expected a rectangular array (every row the same length), "
+                             "got a ragged nested list") from None
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(f"{type(self).__name__} expected numeric input, got an array of dtype {array.dtype}")
         return Tensor(array, dtype=self.dtype)
@@ -211,6 +218,24 @@ class Layer:
     def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
         """Lazily sized layers create their parameters from the shapes in `state` (default: nothing)."""
 
+    def state_shapes(self, shapes: Mapping[str, tuple[int, ...]], prefix: str = "") -> dict[str, tuple[int, ...]]:
+        """Name → shape of this layer's own parameters and buffers once a state of these `shapes` is loaded.
+
+        Nothing is allocated: `chainrule.load` compares this with the arrays a file holds before
+        it builds anything. `expected_state` gathers it over every sub-layer.
+        """
+        own = {prefix + name: value.shape for name, value in self._children() if isinstance(value, Parameter)}
+        own.update({prefix + name: np.shape(getattr(self, name)) for name in self.buffer_names
+                    if getattr(self, name) is not None})
+        return own
+
+    def expected_state(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+        """`state_shapes` of this layer and all below it: what `load_state_dict` of such a state will hold."""
+        expected: dict[str, tuple[int, ...]] = {}
+        for name, layer in self.named_layers():
+            expected.update(layer.state_shapes(shapes, f"{name}." if name else ""))
+        return expected
+
     def save(self, path: Any, extra: Mapping[str, Any] | None = None) -> None:
         """Save architecture and weights to `path` (see `chainrule.io`; load with `chainrule.load`)."""
         from chainrule.io import save
@@ -243,16 +268,44 @@ def _is_layer_list(value: Any) -> bool:
 class LazilyBuilt(Layer):
     """A layer whose parameters are made once the size of its input is known (the book's lazy Dense).
 
-    Subclasses define ``_build(size)``, which creates the parameters for inputs of that size, and say
-    where the size lives: `size_attribute` (None until known: "input_size", "in_channels", …) and
-    `sized_by`, the parameter and axis that show the size in a saved state.
+    Subclasses say which parameters and buffers a size gives (``_shapes(size)``, name → shape, in the
+    order they are drawn) and how each starts (``_initial(name, shape)``), and where the size lives:
+    `size_attribute` (None until known: "input_size", "in_channels", …) and `sized_by`, the parameter
+    and axis that show the size in a saved state. The constructor hands a known size to `_set_size`.
+
+    Inside `awaiting_weights()` (used by `chainrule.load`) a known size creates nothing: the
+    parameters are made, without random draws, only when `load_state_dict` brings their values.
     """
 
     size_attribute = "input_size"
     sized_by: tuple[str, int] = ("weight", 0)
+    _awaiting = False  # the size is known, the weights come from a state dict
 
-    def _build(self, size: int) -> None:
+    def _shapes(self, size: int) -> dict[str, tuple[int, ...]]:
         raise NotImplementedError
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _set_size(self, size: Any) -> None:
+        """Take a size given to the constructor: checked, then built now (or later, inside `awaiting_weights`)."""
+        size = check_count(f"{type(self).__name__}({self.size_attribute}=...)", self.size_attribute, size)
+        if _AWAITING.get():
+            setattr(self, self.size_attribute, size)
+            self._awaiting = True
+        else:
+            self._build(size)
+
+    def _build(self, size: int, draw: bool = True) -> None:
+        """Create the parameters and buffers for inputs of `size`: drawn as `_initial` says, or zeros."""
+        setattr(self, self.size_attribute, size)
+        for name, shape in self._shapes(size).items():
+            value = self._initial(name, shape) if draw else np.zeros(shape, self.dtype)
+            if name in self.buffer_names:
+                setattr(self, name, value.astype(self.dtype, copy=False))
+            else:
+                setattr(self, name, Parameter(value, dtype=self.dtype))
+        self._awaiting = False
 
     def check_dtype(self, x: Tensor, name: str) -> None:
         """Refuse an input whose dtype differs from the weights' (no silent promotion or copy)."""
@@ -261,10 +314,49 @@ class LazilyBuilt(Layer):
 
     def reset_parameters(self) -> None:
         size = getattr(self, self.size_attribute)
-        if size is not None:
+        if size is not None and not self._awaiting:
             self._build(size)
 
-    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+    def _state_size(self, shapes: Mapping[str, tuple[int, ...]], prefix: str) -> int | None:
+        """The size this layer will be built with from a state of these shapes (None: stays unbuilt)."""
+        if getattr(self, self.sized_by[0], None) is not None:
+            return None
+        declared = getattr(self, self.size_attribute)
+        if declared is not None:
+            return declared
         name, axis = self.sized_by
-        if getattr(self, name, None) is None and prefix + name in state:
-            self._build(int(np.shape(state[prefix + name])[axis]))
+        shape = shapes.get(prefix + name)
+        if shape is None:
+            return None
+        if len(shape) <= axis or shape[axis] < 1:
+            raise ValueError(f"{prefix + name!r} of shape {tuple(shape)} cannot size {type(self).__name__}")
+        return int(shape[axis])
+
+    def state_shapes(self, shapes: Mapping[str, tuple[int, ...]], prefix: str = "") -> dict[str, tuple[int, ...]]:
+        size = self._state_size(shapes, prefix)
+        if size is None:
+            return super().state_shapes(shapes, prefix)
+        return {prefix + name: tuple(shape) for name, shape in self._shapes(size).items()}
+
+    def build_from_state(self, state: Mapping[str, np.ndarray], prefix: str) -> None:
+        key = prefix + self.sized_by[0]
+        if key in state:
+            size = self._state_size({key: np.shape(state[key])}, prefix)
+            if size is not None:
+                self._build(size, draw=not self._awaiting)
+
+
+_AWAITING: ContextVar[bool] = ContextVar("awaiting_weights", default=False)
+
+
+@contextmanager
+def awaiting_weights() -> Iterator[None]:
+    """Layers constructed inside make no weights yet: a state dict will give them (see `LazilyBuilt`).
+
+    So loading a file allocates nothing, and draws nothing, before the file's sizes are checked.
+    """
+    token = _AWAITING.set(True)
+    try:
+        yield
+    finally:
+        _AWAITING.reset(token)

@@ -77,7 +77,7 @@ class Conv2D(LazilyBuilt):
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if in_channels is not None:
-            self._build(int(in_channels))
+            self._set_size(in_channels)
 
     def _resolve_padding(self) -> tuple[int, int]:
         if self.padding != "same":
@@ -95,11 +95,12 @@ class Conv2D(LazilyBuilt):
         """The zeros added on each side, (height, width): "same" worked out for this kernel."""
         return self._padding
 
-    def _build(self, in_channels: int) -> None:
-        self.in_channels = in_channels
-        shape = (self.out_channels, in_channels, *self.kernel_size)
-        self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+    def _shapes(self, in_channels: int) -> dict[str, tuple[int, ...]]:
+        shapes = {"weight": (self.out_channels, in_channels, *self.kernel_size)}
+        return {**shapes, "bias": (self.out_channels,)} if self.use_bias else shapes
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return initialize(self.weight_init, shape, self.rng, self.dtype) if name == "weight" else np.zeros(shape, self.dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         name = f"Conv2D({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.checks import check_count
 from chainrule.init import SCHEMES, initialize
 from chainrule.layers.activations import Activation, as_activation
 from chainrule.layers.base import LazilyBuilt, Layer
@@ -51,25 +52,25 @@ class Dense(LazilyBuilt):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if not isinstance(neurons, (int, np.integer)) or neurons <= 0:
-            raise ValueError(f"Dense(neurons): neurons must be a positive integer, got {neurons!r}")
+        check_count("Dense(neurons)", "neurons", neurons)
         if weight_init not in SCHEMES:
             raise ValueError(f"Dense: weight_init must be one of {SCHEMES}, got {weight_init!r}")
         self.neurons = int(neurons)
         self.activation = as_activation(activation)
         self.weight_init = weight_init
-        self.input_size = None if input_size is None else int(input_size)
+        self.input_size: int | None = None
         self.use_bias = bias
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
-        if self.input_size is not None:
-            self._build(self.input_size)
+        if input_size is not None:
+            self._set_size(input_size)
 
-    def _build(self, input_size: int) -> None:
-        self.input_size = input_size
-        w = initialize(self.weight_init, (input_size, self.neurons), self.rng, self.dtype)
-        self.weight = Parameter(w, dtype=self.dtype)
-        self.bias = Parameter(np.zeros(self.neurons, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+    def _shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
+        shapes = {"weight": (input_size, self.neurons)}
+        return {**shapes, "bias": (self.neurons,)} if self.use_bias else shapes
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return initialize(self.weight_init, shape, self.rng, self.dtype) if name == "weight" else np.zeros(shape, self.dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != self.input_size or x.dtype != self.dtype:

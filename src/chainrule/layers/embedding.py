@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.checks import check_count
-from chainrule.layers.base import Layer
+from chainrule.layers.base import LazilyBuilt
 from chainrule.ops.embedding import embedding
 from chainrule.tensor import Parameter, Tensor
 
 
-class Embedding(Layer):
+class Embedding(LazilyBuilt):
     """Learned vectors for integer tokens: y = W[k] = one_hot(k)·W;  ∂L/∂W[v] = Σ_{s: k[s] = v} g[s].
 
     Args:
@@ -36,17 +36,20 @@ class Embedding(Layer):
     """
 
     converts_input = False
+    size_attribute = "num_embeddings"  # known from the start; LazilyBuilt lets `chainrule.load` wait for the weights
 
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
         super().__init__()
-        for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            check_count(f"Embedding({arg}=...)", arg, value)
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        self.reset_parameters()
+        self.embedding_dim = check_count("Embedding(embedding_dim=...)", "embedding_dim", embedding_dim)
+        self.num_embeddings: int | None = None
+        self.weight: Parameter | None = None
+        self._set_size(num_embeddings)
 
-    def reset_parameters(self) -> None:
-        weight = self.rng.standard_normal((self.num_embeddings, self.embedding_dim)).astype(self.dtype)
-        self.weight = Parameter(weight, dtype=self.dtype)
+    def _shapes(self, num_embeddings: int) -> dict[str, tuple[int, ...]]:
+        return {"weight": (num_embeddings, self.embedding_dim)}
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return self.rng.standard_normal(shape).astype(self.dtype)
 
     def forward(self, indices: Any) -> Tensor:
         return embedding(indices, self.weight)

@@ -52,16 +52,14 @@ class BatchNorm(LazilyBuilt):
         self.running_mean: np.ndarray | None = None
         self.running_var: np.ndarray | None = None
         if num_features is not None:
-            if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-                raise ValueError(f"BatchNorm(num_features): must be a positive integer, got {num_features!r}")
-            self._build(int(num_features))
+            self._set_size(num_features)
 
-    def _build(self, num_features: int) -> None:
-        self.num_features = num_features
-        self.weight = Parameter(np.ones(num_features, dtype=self.dtype), dtype=self.dtype)
-        self.bias = Parameter(np.zeros(num_features, dtype=self.dtype), dtype=self.dtype)
-        self.running_mean = np.zeros(num_features, dtype=self.dtype)
-        self.running_var = np.ones(num_features, dtype=self.dtype)
+    def _shapes(self, num_features: int) -> dict[str, tuple[int, ...]]:
+        return dict.fromkeys(("weight", "bias", "running_mean", "running_var"), (num_features,))
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """γ and the running variance start at 1, β and the running mean at 0."""
+        return (np.ones if name in ("weight", "running_var") else np.zeros)(shape, self.dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (2, 4):

@@ -63,8 +63,6 @@ class Recurrent(LazilyBuilt):
         name = type(self).__name__
         for arg, value in (("hidden_size", hidden_size), ("num_layers", num_layers)):
             check_count(f"{name}({arg}=...)", arg, value)
-        if input_size is not None and (not isinstance(input_size, (int, np.integer)) or input_size <= 0):
-            raise ValueError(f"{name}: input_size must be a positive integer or None, got {input_size!r}")
         numeric = isinstance(weight_init, Real) and not isinstance(weight_init, bool)
         if not (weight_init in INIT_SCHEMES or (numeric and weight_init > 0)):
             raise ValueError(
@@ -74,7 +72,7 @@ class Recurrent(LazilyBuilt):
         self.weight_init = float(weight_init) if numeric else weight_init
         self.input_size: int | None = None
         if input_size is not None:
-            self._build(int(input_size))
+            self._set_size(input_size)
 
     # ---------------------------------------------------------------- weights
     def _draw(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
@@ -88,15 +86,17 @@ class Recurrent(LazilyBuilt):
             return rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + H))
         return rng.standard_normal(shape) * self.weight_init
 
-    def _build(self, input_size: int) -> None:
-        self.input_size = input_size
+    def _shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         H, G = self.hidden_size, GATES[self.cell]
+        shapes = {}
         for k in range(self.num_layers):
             fan_in = input_size if k == 0 else H
-            shapes = {"weight_ih": (fan_in, G * H), "weight_hh": (H, G * H), "bias_ih": (G * H,), "bias_hh": (G * H,)}
-            for name, shape in shapes.items():
-                value = self._draw(shape, shape[0]).astype(self.dtype)
-                setattr(self, f"{name}_l{k}", Parameter(value, dtype=self.dtype))
+            shapes.update({f"weight_ih_l{k}": (fan_in, G * H), f"weight_hh_l{k}": (H, G * H),
+                           f"bias_ih_l{k}": (G * H,), f"bias_hh_l{k}": (G * H,)})
+        return shapes
+
+    def _initial(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return self._draw(shape, shape[0]).astype(self.dtype)
 
     def layer_parameters(self, k: int) -> tuple[Parameter, Parameter, Parameter, Parameter]:
         """(weight_ih, weight_hh, bias_ih, bias_hh) of stacked layer k."""

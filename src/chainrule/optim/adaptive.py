@@ -29,7 +29,7 @@ class AdaGrad(Optimizer):
 
     Args:
         params, lr: see `Optimizer`; lr defaults to 0.01.
-        eps: ε ≥ 0.
+        eps: ε > 0.
         initial_accumulator_value: the starting s, ≥ 0.
         weight_decay: λ ≥ 0 (L2: g ← g + λ·p).
         **options: the `Optimizer` options (final_lr, decay_type, schedule, clip_norm, clip_value).
@@ -42,7 +42,7 @@ class AdaGrad(Optimizer):
                  initial_accumulator_value: float = 0.0, weight_decay: float = 0.0,
                  **options: Any) -> None:
         super().__init__(params, lr, **options)
-        self.eps = check_hyper("eps", eps)
+        self.eps = check_hyper("eps", eps, low_open=True)  # ε = 0 makes 0/0 = NaN beside a zero gradient
         self.initial_accumulator_value = check_hyper("initial_accumulator_value", initial_accumulator_value)
         self.weight_decay = check_hyper("weight_decay", weight_decay)
 
@@ -73,7 +73,7 @@ class RMSProp(Optimizer):
     Args:
         params, lr: see `Optimizer`; lr defaults to 0.01.
         alpha: α, the decay of the running average, in [0, 1).
-        eps: ε ≥ 0.
+        eps: ε > 0.
         momentum: μ in [0, 1).
         weight_decay: λ ≥ 0 (L2: g ← g + λ·p).
         **options: the `Optimizer` options (final_lr, decay_type, schedule, clip_norm, clip_value).
@@ -87,7 +87,7 @@ class RMSProp(Optimizer):
                  **options: Any) -> None:
         super().__init__(params, lr, **options)
         self.alpha = check_hyper("alpha", alpha, 0.0, 1.0, high_open=True)
-        self.eps = check_hyper("eps", eps)
+        self.eps = check_hyper("eps", eps, low_open=True)  # ε = 0 makes 0/0 = NaN beside a zero gradient
         self.momentum = check_hyper("momentum", momentum, 0.0, 1.0, high_open=True)
         self.weight_decay = check_hyper("weight_decay", weight_decay)
 
@@ -133,7 +133,7 @@ class Adam(Optimizer):
     Args:
         params, lr: see `Optimizer`; lr defaults to 1e-3.
         betas: (β₁, β₂), each in [0, 1).
-        eps: ε ≥ 0.
+        eps: ε > 0.
         weight_decay: λ ≥ 0.
         **options: the `Optimizer` options (final_lr, decay_type, schedule, clip_norm, clip_value).
     """
@@ -151,7 +151,7 @@ class Adam(Optimizer):
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = check_hyper("beta1", betas[0], 0.0, 1.0, high_open=True)
         self.beta2 = check_hyper("beta2", betas[1], 0.0, 1.0, high_open=True)
-        self.eps = check_hyper("eps", eps)
+        self.eps = check_hyper("eps", eps, low_open=True)  # ε = 0 makes 0/0 = NaN beside a zero gradient
         self.weight_decay = check_hyper("weight_decay", weight_decay)
 
     @property

@@ -25,6 +25,11 @@ wrong method, 413 for a body over `MAX_BODY` bytes, 415 for a POST that is not
 JSON, 403 for a request from another site (a Host or Origin that is not this
 server's). Nothing sent is evaluated, and only the files named above are served.
 
+Slow clients are bounded: a request (line, headers and body) must arrive within
+`REQUEST_SECONDS` in all, whatever the pace of its bytes (else 408 and the
+connection closes), and at most `MAX_CONNECTIONS` connections are served at once
+(the next ones get 503 at once).
+
 >>> server = make_server(port=0)
 >>> server.url.startswith("http://127.0.0.1:")
 True
@@ -33,9 +38,13 @@ True
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import socket
 import sys
+import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -61,6 +70,8 @@ from chainrule.playground.sessions import SessionStore
 HOST = "127.0.0.1"
 MAX_BODY = 16 * 1024  # bytes of JSON a request may send
 MAX_SESSIONS = 16
+REQUEST_SECONDS = 15.0  # time a client has to send its whole request
+MAX_CONNECTIONS = 32  # connections served at once
 STATIC = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/style.css": "style.css",
           "/draw.js": "draw.js", "/diagram.js": "diagram.js"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -89,16 +100,45 @@ class PlaygroundServer(ThreadingHTTPServer):
     """A threading HTTP server that owns the sessions and the static files."""
 
     daemon_threads = True
+    request_seconds = REQUEST_SECONDS
+    max_connections = MAX_CONNECTIONS
 
     def __init__(self, host: str = HOST, port: int = 0, max_sessions: int = MAX_SESSIONS,
                  verbose: bool = False) -> None:
         self.host = host
+        self._connections = 0
+        self._connections_lock = threading.Lock()
         self.store = SessionStore(max_sessions)
         self.verbose = verbose
         folder = resources.files("chainrule.playground").joinpath("static")
         self.static = {name: (folder.joinpath(name).read_bytes(), CONTENT_TYPES[name[name.rindex("."):]])
                        for name in set(STATIC.values())}
         super().__init__((host, port), PlaygroundHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in its own thread, or answer 503 at once when `max_connections` are busy."""
+        with self._connections_lock:
+            busy = self._connections >= self.max_connections
+            if not busy:
+                self._connections += 1
+        if not busy:
+            super().process_request(request, client_address)
+            return
+        body = json.dumps({"error": f"the server is busy ({self.max_connections} connections); try again"}).encode()
+        try:
+            request.settimeout(1.0)
+            request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections -= 1
 
     @property
     def port(self) -> int:
@@ -135,6 +175,12 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 15  # seconds a client may take to send its request
 
+    def setup(self) -> None:
+        """Read the request through a clock: the whole request has `server.request_seconds`, not each read."""
+        super().setup()
+        self.rfile.close()  # the socket file http.server made: replaced by one that keeps the time
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self.server.request_seconds))
+
     def do_GET(self) -> None:
         self._handle("GET")
 
@@ -153,6 +199,10 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             self._answer_error(error.status, error.message, error.headers)
         except BadRequest as error:
             self._answer_error(400, str(error))
+        except TimeoutError:
+            self._body_read = True  # what is left of it will not come in time
+            self.close_connection = True
+            self._answer_error(408, f"the request did not arrive within {self.server.request_seconds:g} s")
         except Exception as error:  # a bug: say so, keep serving
             self.log_error("%s on %s %s: %r", type(error).__name__, method, self.path, error)
             self._answer_error(500, f"internal error: {type(error).__name__}: {error}")
@@ -166,8 +216,11 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         """Answer with {"error": message}, first reading a body left unread (up to 1 MiB), so the
         client gets the answer rather than a reset connection."""
         length = self.headers.get("Content-Length", "")
-        if not self._body_read and length.isascii() and length.isdigit() and int(length) <= 2**20:
-            self.rfile.read(int(length))
+        if not self._body_read and length.isascii() and length.isdigit() and len(length) <= 7 and int(length) <= 2**20:
+            try:
+                self.rfile.read(int(length))
+            except OSError:  # TimeoutError included: answer anyway
+                pass
         self._send_json(status, {"error": message}, headers)
 
     def _check_origin(self) -> None:
@@ -243,7 +296,11 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if len(text) > 1000:
             raise BadRequest("the query string is too long (at most 1000 characters)")
         query: dict[str, str] = {}
-        for key, value in parse_qsl(text, keep_blank_values=True, max_num_fields=20):
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=20)
+        except ValueError:
+            raise BadRequest("too many query parameters (at most 20)") from None
+        for key, value in pairs:
             if key in query:
                 raise BadRequest(f"the query parameter {key!r} is given twice")
             query[key] = value
@@ -259,8 +316,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         text = self.headers.get("Content-Length", "0")
         if not text.isascii() or not text.isdigit():
             raise BadRequest(f"Content-Length must be a number of bytes, got {text[:20]!r}")
-        if int(text) > MAX_BODY:
-            raise HTTPError(413, f"the body is {int(text)} bytes; at most {MAX_BODY} are allowed")
+        if len(text) > len(str(MAX_BODY)) + 1 or int(text) > MAX_BODY:  # no int() of 5,000 digits
+            raise HTTPError(413, f"the body is {text[:20]}{'…' if len(text) > 20 else ''} bytes; "
+                                 f"at most {MAX_BODY} are allowed")
         raw = self.rfile.read(int(text))
         self._body_read = True
         if not raw.strip():
@@ -279,6 +337,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         self._send(status, body, "application/json", headers)
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.connection.settimeout(self.timeout)  # the answer has its own time, not what the request left
         self.send_response(status)
         for name, value in {**SECURITY_HEADERS, **(headers or {})}.items():
             self.send_header(name, value)
@@ -304,6 +363,23 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002
         sys.stderr.write(f"playground: {format % args}\n")
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket read against one deadline: each read may wait only for the time left of the whole."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        self._connection, self._deadline = connection, time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self._connection.settimeout(left)
+        return self._connection.recv_into(buffer)
 
 
 def _refuse_constant(name: str) -> Any:
