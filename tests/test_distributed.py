@@ -111,12 +111,12 @@ def script(tmp_path_factory):
     return namespace
 
 
-def run_ranks(ranks, script, *args, timeout=120):
-    """`mpiexec -n ranks python job.py args…` with this checkout on the path; the finished process."""
+def run_ranks(ranks, *args, timeout=120):
+    """`mpiexec -n ranks python args…` with this checkout on the path; the finished process."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
     for name in [k for k in env if k.startswith(("PMI_", "OMPI_", "MV2_", "PMIX_"))]:
         del env[name]  # never inherit a launcher's variables (pytest itself run under mpiexec)
-    command = [MPIEXEC, "-n", str(ranks), sys.executable, str(script["path"]), *map(str, args)]
+    command = [MPIEXEC, "-n", str(ranks), sys.executable, *map(str, args)]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -145,7 +145,7 @@ def _shard(rows, rank, size):
 @needs_mpi
 def test_two_ranks_end_with_the_weights_of_one_process_with_the_same_global_batch(script, tmp_path):
     out = tmp_path / "weights.npz"
-    job = run_ranks(2, script, "equivalence", out)
+    job = run_ranks(2, script["path"], "equivalence", out)
     assert job.returncode == 0, job.stderr
     saved = np.load(out)
     for kind in ("mlp", "cnn"):
@@ -158,7 +158,7 @@ def test_two_ranks_end_with_the_weights_of_one_process_with_the_same_global_batc
 
 @needs_mpi
 def test_checkpoint_under_two_ranks_resumes_under_one_to_the_uninterrupted_weights(script, tmp_path):
-    job = run_ranks(2, script, "interrupted", tmp_path)
+    job = run_ranks(2, script["path"], "interrupted", tmp_path)
     assert job.returncode == 0, job.stderr
     resumed = script["weights"](script["train"]("mlp", checkpoint_dir=str(tmp_path), resume=True))
     uninterrupted = script["weights"](script["train"]("mlp"))
@@ -169,7 +169,7 @@ def test_checkpoint_under_two_ranks_resumes_under_one_to_the_uninterrupted_weigh
 def test_checkpoint_of_one_process_resumes_under_two_ranks_to_the_uninterrupted_weights(script, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         script["train"]("mlp", checkpoint_dir=str(tmp_path), stop_at=8)
-    job = run_ranks(2, script, "resume", tmp_path)
+    job = run_ranks(2, script["path"], "resume", tmp_path)
     assert job.returncode == 0, job.stderr
     resumed = dict(np.load(tmp_path / "final.npz"))
     assert_same_weights(resumed, script["weights"](script["train"]("mlp")), 1e-9, 1e-11, "1 process, then 2 ranks")
@@ -178,9 +178,37 @@ def test_checkpoint_of_one_process_resumes_under_two_ranks_to_the_uninterrupted_
 @needs_mpi
 def test_a_rank_that_fails_ends_the_job_with_its_error_instead_of_hanging(script):
     started = time.perf_counter()
-    job = run_ranks(2, script, "bad-shard", "-", 150, timeout=60)  # a hang would take the whole timeout
+    job = run_ranks(2, script["path"], "bad-shard", "-", 150, timeout=60)  # a hang would take the whole timeout
     seconds = time.perf_counter() - started
     assert job.returncode != 0
     assert "labels must be in 0..2" in job.stderr
     assert "chainrule: rank" in job.stderr and "of 2 failed: ValueError" in job.stderr
     assert seconds < 30, f"the job took {seconds:.0f} s to end after one rank failed"
+
+
+@needs_mpi
+def test_mpiexec_chainrule_train_prints_and_saves_once_with_the_per_rank_batch(tmp_path):
+    model = tmp_path / "toy.npz"
+    job = run_ranks(2, "-m", "chainrule", "train", "toy-2d", "--quick", "--epochs", "2", "--quiet",
+                    "--per-rank-batch", "16", "--save", model)
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.count("2 ranks, global batch 32") == 1, job.stdout
+    assert job.stdout.count(f"saved to {model}") == 1
+    assert model.exists() and (tmp_path / "toy-checkpoint" / "checkpoint.npz").exists()
+
+
+@needs_mpi
+def test_each_rank_gets_one_blas_thread_unless_told():
+    code = "import os, chainrule; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    env_names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+    saved = {name: os.environ.pop(name) for name in env_names if name in os.environ}
+    try:
+        job = run_ranks(2, "-c", code)
+        os.environ["OMP_NUM_THREADS"] = "2"
+        told = run_ranks(2, "-c", "import os, chainrule; print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    finally:
+        os.environ.pop("OMP_NUM_THREADS", None)
+        os.environ.update(saved)
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.split() == ["1", "1", "1", "1"]
+    assert told.stdout.split() == ["None", "None"]

@@ -8,6 +8,14 @@ own mean and (biased) variance and the running averages move towards them by
 are used. One layer covers both ``torch.nn.BatchNorm1d`` (2-D input) and
 ``BatchNorm2d`` (4-D input, statistics over N, H, W). The formulas are in
 `chainrule.ops.normalization`.
+
+Under data-parallel training (`chainrule.distributed`, ``mpiexec -n N``) each rank
+normalises with the statistics of its own shard of the batch, as PyTorch's
+``DistributedDataParallel`` does by default: with BatchNorm, N ranks therefore do
+not train exactly like one process with the whole batch (the layers without batch
+statistics do). Evaluation, checkpoints and the saved model use rank 0's running
+averages, which every rank receives before each evaluation. (Statistics reduced
+over the ranks, "synchronised" BatchNorm, are not implemented.)
 """
 
 from __future__ import annotations
