@@ -7,12 +7,13 @@ For each workload (benchmarks/workloads: the MNIST-shaped MLP, batch 128, and th
 small CNN, batch 64) and each rank count N it launches ``mpiexec -n N`` on this
 file, each rank with one BLAS thread and the workload's batch as its per-rank
 batch (so a step of N ranks trains on N times the samples: weak scaling). Every
-rank times its steps — forward and backward, then the all-reduce of the
-gradients (`chainrule.distributed`, what the Trainer does), then the optimizer
-update — as the median over `--steps` after a warm-up. Prints one JSON line per
-run (samples/s, ms per step, the all-reduce's ms and share of the step, the
-gradient bytes each rank sends), then the speed-up of N ranks over one and a
-Markdown table. Needs ``pip install 'chainrule[mpi]'``.
+rank times its steps — forward and backward, a barrier (the time spent waiting
+for the slower rank, shown apart), the all-reduce of the gradients
+(`chainrule.distributed`, what the Trainer does), then the optimizer update — as
+the median over `--steps` after a warm-up. Prints one JSON line per run
+(samples/s, ms per step, the medians of each part, the all-reduce's share of the
+step, the gradient bytes each rank sends), then the speed-up of N ranks over
+one and a Markdown table. Needs ``pip install 'chainrule[mpi]'``.
 """
 
 from __future__ import annotations
@@ -46,28 +47,35 @@ def worker(name: str, steps: int, warmup: int) -> dict:
     X, y = module.batch(seed=communicator.rank)  # each rank its own batch of the workload's size
     share = 1 / communicator.size
     params = optimizer.parameters()
-    compute, reduce, update = [], [], []
+    barrier = getattr(communicator, "comm", None)  # to tell waiting for the slower rank from reducing
+    compute, wait, reduce, update = [], [], [], []
     for step in range(warmup + steps):
         started = time.perf_counter()
         optimizer.zero_grad()
         loss = net.loss(net(X), y)
         loss.backward(np.asarray(share, dtype=loss.dtype))
+        computed = time.perf_counter()
+        if barrier is not None:
+            barrier.Barrier()
         reduced = time.perf_counter()
         communicator.reduce_gradients(params, loss.item() * share)
         stepped = time.perf_counter()
         optimizer.step()
         done = time.perf_counter()
         if step >= warmup:
-            compute.append(reduced - started)
+            compute.append(computed - started)
+            wait.append(reduced - computed)
             reduce.append(stepped - reduced)
             update.append(done - stepped)
-    totals = [a + b + c for a, b, c in zip(compute, reduce, update)]
+    totals = [sum(parts) for parts in zip(compute, wait, reduce, update)]
     step_s = statistics.median(totals)
     gradient_bytes = sum(p.data.nbytes for p in params)
     return {
         "workload": name, "ranks": communicator.size, "threads_per_rank": int(os.environ.get("OMP_NUM_THREADS", 0)),
         "per_rank_batch": len(X), "steps": steps, "median_step_ms": round(1e3 * step_s, 3),
         "samples_per_s": round(communicator.size * len(X) / step_s, 1),
+        "compute_ms": round(1e3 * statistics.median(compute), 3),
+        "wait_ms": round(1e3 * statistics.median(wait), 3),
         "allreduce_ms": round(1e3 * statistics.median(reduce), 3),
         "allreduce_share": round(statistics.median(reduce) / step_s, 4),
         "gradient_bytes": gradient_bytes,
@@ -123,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    lines = ["| workload | ranks | per-rank batch | samples/s | ms/step | all-reduce ms | all-reduce share | speed-up |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| workload | ranks | per-rank batch | samples/s | ms/step | compute ms | wait ms | all-reduce ms | "
+             "all-reduce share | speed-up |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['workload']} | {r['ranks']} | {r['per_rank_batch']} | {r['samples_per_s']:.0f} | "
-                     f"{r['median_step_ms']:.2f} | {r['allreduce_ms']:.3f} | {100 * r['allreduce_share']:.1f} % | "
+                     f"{r['median_step_ms']:.2f} | {r['compute_ms']:.2f} | {r['wait_ms']:.2f} | {r['allreduce_ms']:.3f} | {100 * r['allreduce_share']:.1f} % | "
                      f"{r.get('speedup_over_1_rank', float('nan')):.2f}× |")
     return "\n".join(lines)
 

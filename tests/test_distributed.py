@@ -212,3 +212,16 @@ def test_each_rank_gets_one_blas_thread_unless_told():
     assert job.returncode == 0, job.stderr
     assert job.stdout.split() == ["1", "1", "1", "1"]
     assert told.stdout.split() == ["None", "None"]
+
+
+def test_outside_mpiexec_chainrule_never_imports_mpi4py_and_trains_alone(tmp_path):
+    code = ("import sys, numpy as np, chainrule as cr\n"
+            "net = cr.NeuralNetwork([cr.Dense(1)], cr.MeanSquaredError(), seed=0)\n"
+            "trainer = cr.Trainer(net, cr.SGD(lr=0.1), quiet=True)\n"
+            "trainer.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, batch_size=2)\n"
+            "print(type(trainer.communicator).__name__, 'mpi4py' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_", "MV2_", "PMIX_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Communicator", "False"]
