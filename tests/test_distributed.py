@@ -25,16 +25,18 @@ SCRIPT = textwrap.dedent("""
     import sys
     import numpy as np
     import chainrule as cr
-    from chainrule.layers import Conv2D, MaxPool2D
+    from chainrule.layers import BatchNorm, Conv2D, MaxPool2D
 
     # (samples, global batch, epochs): the MLP's last batch has 1 row, so rank 1's shard of it is empty;
     # the CNN's has 5 rows, split 3 + 2. About 220 and 200 optimizer steps.
-    SIZES = {"mlp": (201, 20, 20), "cnn": (117, 16, 25)}
+    SIZES = {"mlp": (201, 20, 20), "cnn": (117, 16, 25), "cnn-bn": (117, 16, 10)}
 
     def problem(kind, bad_row=None):
         rng = np.random.default_rng(0)
         n = SIZES[kind][0]
         X = rng.standard_normal((n, 6) if kind == "mlp" else (n, 1, 8, 8))
+        if kind == "cnn-bn":
+            X = 3 + 2 * X  # statistics far from (0, 1)
         y = (X.reshape(n, -1)[:, :3].sum(axis=1) > 0).astype(np.int64) + (X.reshape(n, -1)[:, 3] > 1)
         if bad_row is not None:
             y[bad_row] = 7  # a label out of range: the rank whose shard holds it fails
@@ -43,8 +45,11 @@ SCRIPT = textwrap.dedent("""
     def network(kind, dtype):
         if kind == "mlp":
             layers = [cr.Dense(16, "tanh"), cr.Dense(3)]
-        else:
+        elif kind == "cnn":
             layers = [Conv2D(4, 3, padding=1, activation="tanh"), MaxPool2D(2), cr.Flatten(), cr.Dense(3)]
+        else:  # statistics of the whole batch, summed over the ranks (no bias before it: its gradient is 0)
+            layers = [Conv2D(4, 3, padding=1, bias=False), BatchNorm(sync=True), cr.Tanh(), MaxPool2D(2), cr.Flatten(),
+                      cr.Dense(3)]
         return cr.NeuralNetwork(layers, cr.SoftmaxCrossEntropy(), seed=5).to(dtype)
 
     def train(kind, dtype="float64", checkpoint_dir=None, resume=False, stop_at=None, bad_row=None):
@@ -68,14 +73,16 @@ SCRIPT = textwrap.dedent("""
             checkpoint_dir=checkpoint_dir, resume=resume)
         return net
 
-    def weights(net):
-        return {name: p.data for name, p in net.named_parameters()}
+    KINDS = ("mlp", "cnn", "cnn-bn")
+
+    def weights(net):  # parameters and buffers (BatchNorm's running averages)
+        return net.state_dict()
 
     if __name__ == "__main__":
         from chainrule.distributed import world
         mode, out = sys.argv[1], sys.argv[2]
         if mode == "equivalence":
-            runs = {f"{kind}-{dtype}": train(kind, dtype) for kind in ("mlp", "cnn") for dtype in ("float64", "float32")}
+            runs = {f"{kind}-{dtype}": train(kind, dtype) for kind in KINDS for dtype in ("float64", "float32")}
             if world().is_root:
                 np.savez(out, **{f"{run}/{k}": v for run, net in runs.items() for k, v in weights(net).items()})
         elif mode == "interrupted":
@@ -136,19 +143,26 @@ def test_shards_are_disjoint_cover_the_batch_and_weigh_it_exactly():
         assert max(len(p) for p, _ in parts) - min(len(p) for p, _ in parts) <= 1
 
 
-def _shard(rows, rank, size):
+def _shard(rows, rank, size, synchronised=False):
     communicator = Communicator()
-    communicator.rank, communicator.size = rank, size
+    communicator.rank, communicator.size, communicator._synchronised = rank, size, synchronised
     return communicator.shard(rows)
+
+
+def test_synchronised_batchnorm_refuses_a_batch_that_leaves_a_rank_without_rows():
+    assert len(_shard(np.arange(1), 1, 2)[0]) == 0  # an empty shard is fine without it
+    with pytest.raises(ValueError, match=r"BatchNorm\(sync=True\).*batch_size"):
+        _shard(np.arange(1), 1, 2, synchronised=True)
 
 
 @needs_mpi
 def test_two_ranks_end_with_the_weights_of_one_process_with_the_same_global_batch(script, tmp_path):
+    """A small MLP, a small CNN and a CNN with BatchNorm(sync=True), in float64 and float32."""
     out = tmp_path / "weights.npz"
     job = run_ranks(2, script["path"], "equivalence", out)
     assert job.returncode == 0, job.stderr
     saved = np.load(out)
-    for kind in ("mlp", "cnn"):
+    for kind in script["KINDS"]:
         for dtype, rtol, atol in (("float64", 1e-9, 1e-11), ("float32", 2e-4, 2e-5)):
             expected = script["weights"](script["train"](kind, dtype))
             got = {name: saved[f"{kind}-{dtype}/{name}"] for name in expected}

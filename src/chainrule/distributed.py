@@ -48,6 +48,7 @@ class Communicator:
 
     rank = 0
     size = 1
+    _synchronised = False  # the network has BatchNorm(sync=True) layers: every rank needs rows
 
     @property
     def is_root(self) -> bool:
@@ -63,6 +64,10 @@ class Communicator:
 
     def shard(self, rows: np.ndarray) -> tuple[np.ndarray, float]:
         """This rank's rows of a global batch, and their share m_r/m of it (to seed backward with)."""
+        if len(rows) < self.size and self._synchronised:
+            raise ValueError(f"a batch of {len(rows)} row(s) leaves a rank of {self.size} without rows, which "
+                             "BatchNorm(sync=True) cannot train on: choose a batch_size for which the last batch "
+                             "of an epoch has no rows or at least one per rank")
         start, stop = self.bounds_of(len(rows), self.rank, self.size)
         return rows[start:stop], (stop - start) / len(rows)
 
@@ -117,6 +122,14 @@ class MPICommunicator(Communicator):
     # ----------------------------------------------------------------- starting
     def build(self, net: Any, sample: np.ndarray) -> None:
         net.predict(sample[:1])  # evaluation mode: weights drawn as the first step would, no dropout drawn
+        synchronised = [layer for layer in net.all_layers() if getattr(layer, "sync", False)]
+        for layer in synchronised:
+            layer.reduce = self.sum_in_place
+        self._synchronised = bool(synchronised)
+
+    def sum_in_place(self, array: np.ndarray) -> None:
+        """Replace `array` by its sum over the ranks (BatchNorm(sync=True) asks for its statistics)."""
+        self.comm.Allreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM)
 
     def on_root(self, function: Callable[..., Any], *args: Any) -> Any:
         result, error = None, None

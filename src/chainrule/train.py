@@ -206,7 +206,7 @@ class Trainer:
             return 0.0
         loss = self.net.loss(self.net(X), y)
         value = loss.item()
-        if math.isfinite(value):
+        if math.isfinite(value) or self.communicator.size > 1:  # ranks go back together (BatchNorm(sync=True))
             loss.backward() if share == 1 else loss.backward(np.asarray(share, dtype=loss.dtype))
         return value * share
 
