@@ -1,6 +1,8 @@
 """The benchmark workloads compute what they claim (their own check), and the runner runs."""
 
 import importlib
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -38,3 +40,19 @@ def test_time_to_accuracy_reports_the_epoch_and_seconds(capsys):
     assert record["reached_at_epoch"] == 1 and record["epoch_accuracy"][0] >= 0.5
     assert record["training_seconds"] == record["epoch_seconds"][0] > 0
     assert time_to_accuracy.main(["--quick", "--data", data, "--target", "1.01", "--threads", "1"]) == 1
+
+
+def test_scaling_reports_samples_per_second_and_the_all_reduce_share(capsys):
+    import json
+    import shutil
+
+    import scaling
+
+    if importlib.util.find_spec("mpi4py") is None or shutil.which(
+            "mpiexec", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}") is None:
+        pytest.skip("needs mpi4py and mpiexec: pip install 'chainrule[mpi]'")
+    assert scaling.main(["--workloads", "mlp", "--ranks", "1,2", "--steps", "3", "--warmup", "1"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{\"workload")]
+    assert [r["ranks"] for r in records] == [1, 2]
+    assert all(r["samples_per_s"] > 0 and 0 <= r["allreduce_share"] < 1 for r in records)
+    assert records[1]["ring_bytes_sent_per_rank"] == records[1]["gradient_bytes"]  # 2·(N−1)/N = 1 for N = 2

@@ -4,6 +4,8 @@ Every gradient is derived by hand, written next to its forward pass, and checked
 by finite differences. Start with `Tensor`, then `chainrule.ops`.
 """
 
+from chainrule import launch as _launch  # noqa: I001 - first: before NumPy loads its BLAS
+_launch.one_thread_per_rank()  # under mpiexec -n N (N ≥ 2): one BLAS thread per rank unless told otherwise
 from chainrule.tensor import Parameter, Tensor  # noqa: I001 - Tensor first: the operations import it
 from chainrule.autograd import Operation, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.gradcheck import GradcheckError, gradcheck

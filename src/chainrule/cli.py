@@ -8,6 +8,7 @@
     chainrule evaluate runs/mnist-book.npz  test a saved model on its data set
     chainrule info runs/mnist-book.npz      what a saved model is
     chainrule playground                    train small networks on 2-D data in the browser
+    mpiexec -n 4 chainrule train mnist-mlp  the same training on 4 processes (data parallel, MPI)
 
 Ctrl-C stops `train` cleanly: the weights so far are saved, and the last
 checkpoint (each epoch; char-lstm: every 50 iterations) is kept; `--resume`
@@ -19,6 +20,7 @@ Run ``chainrule COMMAND --help`` for each command's options.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
 import math
@@ -73,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true",
                        help="continue from the checkpoint in --checkpoint-dir (or its default), with the same "
                             "options as the run that wrote it; ends with the same weights as an uninterrupted run")
+    train.add_argument("--per-rank-batch", type=_positive, default=None, metavar="B",
+                       help="under mpiexec -n N: each rank takes B samples, so a step sees N·B (default: the "
+                            "recipe's batch is the global batch, split over the ranks, and training gives the "
+                            "same weights as one process); pip install 'chainrule[mpi]', see docs/guide/"
+                            "08-data-parallelism.md")
 
     reproduce = commands.add_parser("reproduce", help="run a chapter's experiments beside the book's numbers",
                                     description="Run the book's experiments for a chapter and print a table: ours, "
@@ -150,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError, TypeError) as error:
         message = str(error).removeprefix(f"{args.command}: ")  # `sample: …` from chainrule.language_model.sample
         print(f"chainrule {args.command}: {message}", file=sys.stderr)
+        if args.command == "train":
+            from chainrule.distributed import abort_if_launched
+
+            abort_if_launched(error, 2)  # under mpiexec: end the other ranks too, never leave them waiting
         return 2
 
 
@@ -164,33 +175,50 @@ def _train(args: argparse.Namespace) -> int:
         except ImportError as error:
             print(f"chainrule train: --plot: {error}", file=sys.stderr)
             return 2
+    from chainrule.distributed import world
+
     recipe = RECIPES[args.name](args.epochs, args.data, args.quick, args.seed)
     save = Path(args.save or f"runs/{args.name}.npz")
     extra = {"recipe": args.name, "quick": args.quick}
+    communicator = world()
     if isinstance(recipe, CharRecipe):
+        if communicator.size > 1:
+            raise ValueError(f"{args.name} trains on one process only (its batches are streams of text); "
+                             "run it without mpiexec")
         return _train_char(recipe, save, extra, args)
-    return _train_network(recipe, save, extra, args)
+    if args.per_rank_batch is not None:
+        recipe.fit["batch_size"] = args.per_rank_batch * communicator.size
+    if communicator.is_root:
+        return _train_network(recipe, save, extra, args, communicator)
+    with open(os.devnull, "w") as silent, contextlib.redirect_stdout(silent):  # rank 0 alone prints and saves
+        return _train_network(recipe, save, extra, args, communicator)
 
 
-def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
-    """Fit a `Recipe` with the Trainer, checkpointing every epoch."""
+def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace,
+                   communicator: Any) -> int:
+    """Fit a `Recipe` with the Trainer, checkpointing every epoch (on every rank under MPI; rank 0 writes)."""
     import chainrule as cr
     from chainrule.checkpoint import checkpoint_path
 
     X_train, y_train, X_test, y_test = recipe.data
-    print(f"{recipe.description}: {len(X_train)} training and {len(X_test)} test samples")
+    ranks = f"; {communicator.size} ranks, global batch {recipe.fit['batch_size']}" if communicator.size > 1 else ""
+    print(f"{recipe.description}: {len(X_train)} training and {len(X_test)} test samples{ranks}")
     checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
     before = _modified(checkpoint)
-    trainer = cr.Trainer(recipe.net, recipe.optimizer, quiet=args.quiet)
+    trainer = cr.Trainer(recipe.net, recipe.optimizer, quiet=args.quiet, communicator=communicator)
     started = time.perf_counter()
     try:
         history = trainer.fit(X_train, y_train, X_test, y_test, seed=args.seed, checkpoint_dir=checkpoint.parent,
                               resume=args.resume, **recipe.fit)
     except KeyboardInterrupt:
+        if not communicator.is_root:
+            return 130
         recipe.net.save(save, extra={**extra, "interrupted": True})
         return _interrupted(save, checkpoint, before, args)
     seconds = time.perf_counter() - started
-    scores = recipe.net.evaluate(X_test, y_test)
+    scores = communicator.evaluate(recipe.net, X_test, y_test)
+    if not communicator.is_root:
+        return 0
     book = f"   (the book printed {recipe.book})" if recipe.book else ""
     if "accuracy" in scores:
         print(f"test accuracy {100 * scores['accuracy']:.2f} %{book}   [{seconds:.0f} s]")

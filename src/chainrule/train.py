@@ -21,6 +21,7 @@ import numpy as np
 
 from chainrule.checkpoint import FitState, checkpoint_path, load_checkpoint, run_identity, save_checkpoint
 from chainrule.checks import as_batch, check_count, check_seed
+from chainrule.distributed import Communicator, world
 from chainrule.network import NeuralNetwork
 from chainrule.optim.guard import StepGuard
 from chainrule.progress import Progress
@@ -60,15 +61,20 @@ class Trainer:
         optimizer: from `chainrule.optim`; if it was made without parameters it is
             attached to `net` here.
         quiet: no progress bar and no printed lines.
+        communicator: from `chainrule.distributed`; default `world()`: under ``mpiexec -n N``
+            (N ≥ 2) the N ranks train like one process with the same `batch_size`, each
+            on its shard of every batch; otherwise one process, as always.
     """
 
-    def __init__(self, net: NeuralNetwork, optimizer: Any, quiet: bool = False) -> None:
+    def __init__(self, net: NeuralNetwork, optimizer: Any, quiet: bool = False,
+                 communicator: Communicator | None = None) -> None:
         if not isinstance(net, NeuralNetwork):
             raise TypeError(f"Trainer needs a NeuralNetwork, got {type(net).__name__}")
         net._require_loss()
         self.net = net
         self.optimizer = optimizer
-        self.quiet = quiet
+        self.communicator = world() if communicator is None else communicator
+        self.quiet = quiet or not self.communicator.is_root  # rank 0 alone prints
         if not optimizer.has_parameters():
             optimizer.attach(net)
 
@@ -108,6 +114,11 @@ class Trainer:
         epochs (atomically); ``resume=True`` continues from it and ends with the
         same weights as an uninterrupted run. Resuming refuses other settings,
         another optimizer or learning rate, and other training data.
+
+        Under MPI (`communicator`), `batch_size` is the global batch: each of the
+        N ranks takes about batch_size/N rows of it, and the result equals one
+        process's to rounding; rank 0 alone writes the checkpoints, which any
+        number of ranks can resume from.
         """
         X_train, y_train = self._check_data(X_train, y_train, "training")
         has_test = X_test is not None
@@ -127,11 +138,13 @@ class Trainer:
         settings = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed), "samples": len(X_train)}
         if checkpoint_dir is not None:
             settings.update(run_identity(self.optimizer, X_train, y_train))
+        self.communicator.build(self.net, X_train)
         if resume:
-            state = load_checkpoint(checkpoint_dir, self.net, self.optimizer, settings)
+            state = self.communicator.on_root(load_checkpoint, checkpoint_dir, self.net, self.optimizer, settings)
             self._say(f"resuming from {checkpoint_path(checkpoint_dir)} at epoch {state.next_epoch + 1}")
         else:
             state = FitState(0, np.random.default_rng(seed), History(), settings=settings)
+        self.communicator.broadcast_start(self.net, self.optimizer)
         history = state.history
         self._guard = StepGuard()
         self.net.train()
@@ -147,7 +160,8 @@ class Trainer:
                 stop = self._evaluate(X_test, y_test, epoch + 1, epochs, state, early_stopping, patience)
             elif (epoch + 1) % eval_every == 0:
                 self._report(epoch + 1, epochs, history.train_loss[-1], {})
-            if checkpoint_dir is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs or stop):
+            if checkpoint_dir is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs or stop) \
+                    and self.communicator.is_root:
                 save_checkpoint(checkpoint_dir, self.net, self.optimizer, state)
             if stop:
                 break
@@ -162,19 +176,18 @@ class Trainer:
         n = len(X)
         order = state.shuffle_rng.permutation(n)
         total, counted = 0.0, 0
-        loss_fn = self.net.loss
         steps = -(-n // batch_size)
         # NumPy's overflow warnings are silenced: non-finite values are caught and reported below, by name.
         with Progress(steps, f"epoch {epoch + 1}/{epochs}", enabled=not self.quiet, unit="batch") as bar, \
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for index, start in enumerate(range(0, n, batch_size)):
-                batch = order[start : start + batch_size]
+                rows = order[start : start + batch_size]
+                batch, share = self.communicator.shard(rows)  # all rows, share 1, in one process
                 self.optimizer.zero_grad()
-                loss = loss_fn(self.net(X[batch]), y[batch])
-                value = loss.item()
+                value = self._forward_backward(X[batch], y[batch], share)
+                value = self.communicator.reduce_gradients(self.optimizer.parameters(), value)
                 problem = f"the loss is {value}" if not math.isfinite(value) else None
                 if problem is None:
-                    loss.backward()
                     problem = self._nonfinite_gradient()
                 if problem is None:  # the step; undone if it wrote a non-finite weight
                     problem = self._guard.step(self.optimizer, self._named())
@@ -192,14 +205,24 @@ class Trainer:
                 if epoch == 0 and index == 0:
                     self.optimizer.freeze_parameters()  # every lazy layer is built by now
                     self._named_parameters = list(self.net.named_parameters())
-                total += value * len(batch)
-                counted += len(batch)
+                total += value * len(rows)
+                counted += len(rows)
                 bar.update(1, loss=value)
         return total / counted if counted else float("nan")
 
     def _named(self) -> list:
         """The network's (name, parameter) pairs: fixed once the first step has built every lazy layer."""
         return getattr(self, "_named_parameters", None) or list(self.net.named_parameters())
+
+    def _forward_backward(self, X: np.ndarray, y: np.ndarray, share: float) -> float:
+        """The batch's loss times `share`, back-propagated (seeded with `share`) unless it is not finite."""
+        if len(X) == 0:  # an empty shard of a short last batch: this rank adds nothing
+            return 0.0
+        loss = self.net.loss(self.net(X), y)
+        value = loss.item()
+        if math.isfinite(value) or self.communicator.size > 1:  # ranks go back together (BatchNorm(sync=True))
+            loss.backward() if share == 1 else loss.backward(np.asarray(share, dtype=loss.dtype))
+        return value * share
 
     def _nonfinite_gradient(self) -> str | None:
         """Which parameter (if any) got a NaN or infinite gradient; a cheap sum first, the exact test if it fails."""
@@ -212,7 +235,7 @@ class Trainer:
                   early_stopping: bool, patience: int) -> bool:
         """Score the test set, keep the best weights; True when early stopping says stop."""
         history = state.history
-        scores = self.net.evaluate(X, y)
+        scores = self.communicator.evaluate(self.net, X, y)
         self.net.train()
         history.eval_epochs.append(epoch)
         history.test_loss.append(scores["loss"])

@@ -98,3 +98,44 @@ def test_parameter_of_the_wrong_length_names_the_channels():
 def test_three_dimensional_input_is_refused():
     with pytest.raises(ValueError, match=r"\(N, C\) or \(N, C, H, W\)"):
         cr.ops.batch_norm(cr.Tensor(np.ones((3, 4, 5))), np.ones(4), np.zeros(4), None, None, True)
+
+
+def test_synchronised_statistics_over_two_shards_give_the_whole_batch():
+    """Two "ranks" (threads) each normalise their shard with `reduce` summing over both: the outputs,
+    ∂L/∂x, the summed ∂L/∂γ and ∂L/∂β and the running averages equal one batch_norm on the whole batch."""
+    import threading
+
+    rng = np.random.default_rng(3)
+    x, G = rng.standard_normal((10, 3, 2, 2)) * 2 + 1, rng.standard_normal((10, 3, 2, 2))
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+
+    def run(rows, reduce):
+        xs, gs, bs = (cr.Tensor(a, requires_grad=True, dtype=np.float64) for a in (x[rows], gamma, beta))
+        mean, var = np.zeros(3), np.ones(3)
+        y = cr.ops.batch_norm(xs, gs, bs, mean, var, True, reduce=reduce)
+        (y * cr.Tensor(G[rows], dtype=np.float64)).sum().backward()
+        return y.data, xs.grad.data, gs.grad.data, bs.grad.data, mean, var
+
+    whole = run(slice(0, 10), None)
+    slots, barrier, results = [None, None], threading.Barrier(2), [None, None]
+
+    def rank(r, rows):
+        def reduce(array):
+            slots[r] = array.copy()
+            barrier.wait()
+            total = slots[0] + slots[1]
+            barrier.wait()
+            array[...] = total
+
+        results[r] = run(rows, reduce)
+
+    threads = [threading.Thread(target=rank, args=(r, rows)) for r, rows in enumerate((slice(0, 6), slice(6, 10)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    first, second = results
+    pairs = [(np.concatenate([first[0], second[0]]), whole[0]), (np.concatenate([first[1], second[1]]), whole[1]),
+             (first[2] + second[2], whole[2]), (first[3] + second[3], whole[3]), (first[4], whole[4]), (second[5], whole[5])]
+    for got, expected in pairs:
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)

@@ -8,6 +8,16 @@ own mean and (biased) variance and the running averages move towards them by
 are used. One layer covers both ``torch.nn.BatchNorm1d`` (2-D input) and
 ``BatchNorm2d`` (4-D input, statistics over N, H, W). The formulas are in
 `chainrule.ops.normalization`.
+
+Under data-parallel training (`chainrule.distributed`, ``mpiexec -n N``) each rank
+normalises by default with the statistics of its own shard of the batch, as PyTorch's
+``DistributedDataParallel`` does: N ranks then do not train exactly like one process
+with the whole batch (the layers without batch statistics do). Evaluation, checkpoints
+and the saved model use rank 0's running averages, which every rank receives before
+each evaluation. ``BatchNorm(sync=True)`` instead sums the statistics over the ranks
+(as ``torch.nn.SyncBatchNorm``; three small all-reduces per layer and step), and N
+ranks train like one process again; every shard must then have rows (the Trainer
+says so when a last batch has fewer rows than there are ranks). Alone, ``sync`` changes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ class BatchNorm(LazilyBuilt):
         num_features: the number of channels C; read from the first input if not given.
         momentum: how far the running averages move towards each batch's statistics.
         eps: added to the variance before the square root.
+        sync: under data-parallel training, normalise with the statistics of the whole batch,
+            summed over the ranks, instead of each rank's shard (see above).
 
     >>> layer = BatchNorm()
     >>> out = layer(np.random.default_rng(0).normal(5.0, 3.0, size=(64, 4)))
@@ -39,13 +51,16 @@ class BatchNorm(LazilyBuilt):
 
     buffer_names = ("running_mean", "running_var")
 
-    def __init__(self, num_features: int | None = None, momentum: float = 0.1, eps: float = 1e-5) -> None:
+    def __init__(self, num_features: int | None = None, momentum: float = 0.1, eps: float = 1e-5,
+                 sync: bool = False) -> None:
         super().__init__()
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum}")
         if eps <= 0:
             raise ValueError(f"BatchNorm: eps must be positive, got {eps}")
         self.momentum, self.eps = float(momentum), float(eps)
+        self.sync = bool(sync)
+        self.reduce: Any = None  # set by chainrule.distributed when sync: sums an array over the ranks in place
         self.num_features: int | None = None
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
@@ -74,7 +89,7 @@ class BatchNorm(LazilyBuilt):
         if self.weight is None:
             self._build(x.shape[1])
         return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
-                          self.training, self.momentum, self.eps)
+                          self.training, self.momentum, self.eps, self.reduce if self.sync else None)
 
     def config(self) -> dict[str, Any]:
-        return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps}
+        return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps, "sync": self.sync}

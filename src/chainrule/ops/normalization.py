@@ -24,11 +24,19 @@ Backward, with g_i = ∂L/∂y_i and s = 1/√(σ² + ε):
 The training formula, derived: x̂_i depends on x_k directly and through μ and σ²:
 ∂x̂_i/∂x_k = s·(δ_ik − 1/m) − (x_i − μ)·s³·(x_k − μ)/m = (s/m)·(m·δ_ik − 1 − x̂_i·x̂_k),
 and ∂L/∂x_k = Σ_i γ·g_i·∂x̂_i/∂x_k gives the line above (the Jacobian is symmetric).
+
+Synchronised over data-parallel ranks (`reduce`, a sum over the ranks in place;
+see `chainrule.distributed`), the batch is the union of the ranks' shards: each
+rank sums its own Σ_i x_i, its count and then Σ_i (x_i − μ)², and the reductions
+give every rank μ and σ² of the whole batch (m counts all ranks' values). The
+backward formula is the same with Σ_j g_j and Σ_j g_j·x̂_j summed over the ranks
+too (each rank's g already is ∂L/∂y of the whole batch's loss); ∂L/∂γ and ∂L/∂β
+stay the rank's own sums, added up by the gradients' all-reduce.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -46,14 +54,18 @@ class BatchNorm(Operation):
     second_order = False
 
     def __init__(self, training: bool, eps: float, running_mean: np.ndarray | None = None,
-                 running_var: np.ndarray | None = None) -> None:
+                 running_var: np.ndarray | None = None, reduce: Callable[[np.ndarray], Any] | None = None) -> None:
         self.training, self.eps = training, eps
         self.running_mean, self.running_var = running_mean, running_var
+        self.reduce = reduce if training else None  # sums a float64 array over the ranks, in place
 
     def forward(self, x, gamma, beta):
         axes = _channel_axes(x.ndim)
         shape = (1, -1) + (1,) * (x.ndim - 2)  # broadcast a per-channel vector against x
-        if self.training:
+        if self.reduce is not None:
+            centered, var = self._synchronised_statistics(x, axes, shape)
+        elif self.training:
+            self.count = x.size // x.shape[1]
             mean = x.mean(axis=axes, keepdims=True)
             centered = x - mean
             var = np.mean(centered * centered, axis=axes, keepdims=True)
@@ -65,6 +77,25 @@ class BatchNorm(Operation):
         self.x_hat = centered * self.inv_std
         return self.x_hat * gamma.reshape(shape) + beta.reshape(shape)
 
+    def _synchronised_statistics(self, x: np.ndarray, axes: tuple[int, ...], shape: tuple[int, ...]):
+        """x − μ and σ² over every rank's batch: Σx and the count, then Σ(x − μ)², each summed over the ranks."""
+        channels = x.shape[1]
+        sums = np.empty(channels + 1)
+        sums[:channels] = x.sum(axis=axes, dtype=np.float64)
+        sums[channels] = x.size // channels
+        self.reduce(sums)
+        self.count = int(sums[channels])
+        if self.count < 2:
+            raise ValueError(f"batch_norm: training needs more than one value per channel over all ranks, got "
+                             f"{self.count}; use a larger batch")
+        mean = (sums[:channels] / self.count).astype(x.dtype)
+        centered = x - mean.reshape(shape)
+        squares = (centered * centered).sum(axis=axes, dtype=np.float64)
+        self.reduce(squares)
+        var = (squares / self.count).astype(x.dtype)
+        self.batch_mean, self.batch_var = mean, var
+        return centered, var.reshape(shape)
+
     def backward(self, g, x, gamma, beta, y):
         axes = _channel_axes(x.ndim)
         shape = (1, -1) + (1,) * (x.ndim - 2)
@@ -74,8 +105,13 @@ class BatchNorm(Operation):
         if self.needs_grad[0]:
             scale = gamma.reshape(shape) * self.inv_std
             if self.training:
-                m = x.size // x.shape[1]
-                gx = (g - sum_g / m - self.x_hat * (sum_g_xhat / m)) * scale
+                m = self.count
+                total_g, total_g_xhat = sum_g, sum_g_xhat
+                if self.reduce is not None:  # the sums over every rank's batch
+                    totals = np.concatenate([sum_g.reshape(-1), sum_g_xhat.reshape(-1)]).astype(np.float64)
+                    self.reduce(totals)
+                    total_g, total_g_xhat = (t.astype(x.dtype).reshape(shape) for t in np.split(totals, 2))
+                gx = (g - total_g / m - self.x_hat * (total_g_xhat / m)) * scale
             else:
                 gx = g * scale
         gamma_grad = sum_g_xhat.reshape(-1) if self.needs_grad[1] else None
@@ -92,6 +128,7 @@ def batch_norm(
     training: bool,
     momentum: float = 0.1,
     eps: float = 1e-5,
+    reduce: Callable[[np.ndarray], Any] | None = None,
 ) -> Tensor:
     """Normalise each channel of (N, C) or (N, C, H, W) input, then scale by γ and shift by β.
 
@@ -105,6 +142,8 @@ def batch_norm(
             `training` must be True).
         training: use (and record) the batch statistics.
         momentum: α of the running averages; eps: ε added to the variance.
+        reduce: while training, sums a float64 array over data-parallel ranks in place: the
+            statistics are then those of every rank's batch together (synchronised BatchNorm).
 
     >>> x = Tensor([[1.0], [3.0]])
     >>> mean, var = np.zeros(1, np.float32), np.ones(1, np.float32)
@@ -133,13 +172,14 @@ def batch_norm(
     if not 0.0 <= momentum <= 1.0:
         raise ValueError(f"batch_norm: momentum must be in [0, 1], got {momentum}")
     count = int(np.prod(shape)) // channels
-    if training and count < 2:
+    if training and count < 2 and reduce is None:
         raise ValueError(
             f"batch_norm: training needs more than one value per channel to estimate a variance, got input "
             f"{shape}; use a batch of at least 2 (or eval() mode)"
         )
-    op = BatchNorm(training, eps, running_mean, running_var)
+    op = BatchNorm(training, eps, running_mean, running_var, reduce)
     y = op(x, gamma, beta)
+    count = op.count if training else count
     if training and running_mean is not None:
         dtype = running_mean.dtype.type
         running_mean *= dtype(1 - momentum)
