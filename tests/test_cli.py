@@ -164,7 +164,7 @@ def test_plot_without_matplotlib_fails_before_training(tmp_path, capsys, monkeyp
     model = tmp_path / "m.npz"
     assert main(["train", "toy-2d", "--quick", "--quiet", "--save", str(model), "--plot", str(tmp_path / "p.png")]) == 2
     captured = capsys.readouterr()
-    assert "pip install 'chainrule[plot]'" in captured.err and "Traceback" not in captured.err
+    assert "-m pip install matplotlib" in captured.err and "Traceback" not in captured.err
     assert captured.out == "" and not model.exists()
 
 

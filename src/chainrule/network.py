@@ -37,6 +37,7 @@ class NeuralNetwork(Layer):
             raise TypeError("NeuralNetwork needs a non-empty list of layers, e.g. [Dense(10, 'tanh'), Dense(1)]")
         if loss is not None and not isinstance(loss, Loss):
             raise TypeError(f"loss must be a Loss such as SoftmaxCrossEntropy(), got {loss!r}")
+        _check_last_activation(layers[-1], loss)
         self.layers = layers
         self.loss = loss
         self.seed_value = seed
@@ -126,6 +127,21 @@ class NeuralNetwork(Layer):
         total = "?" if None in counts else f"{sum(counts):,}"
         print_fn(f"total: {total} parameters, {np.dtype(self.dtype).name}"
                  + ("" if input_shape is not None else "; pass input_shape= to see every output shape and count"))
+
+
+def _check_last_activation(last: Layer, loss: Loss | None) -> None:
+    """Refuse a softmax (sigmoid) before a loss that applies it itself: it would be applied twice."""
+    from chainrule.layers.activations import Sigmoid, Softmax
+    from chainrule.losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+
+    activation = getattr(last, "activation", last)
+    for loss_type, activation_type, name in ((SoftmaxCrossEntropy, Softmax, "softmax"),
+                                             (BinaryCrossEntropy, Sigmoid, "sigmoid")):
+        if isinstance(loss, loss_type) and isinstance(activation, activation_type):
+            where = f"{type(last).__name__}(…, {name!r})" if activation is not last else f"{type(last).__name__}()"
+            raise ValueError(
+                f"the last layer ends in a {name}, but {loss_type.__name__} applies the {name} itself (from the "
+                f"logits, stably): drop it — {where} → " + ("Dense(n)" if activation is not last else "no layer"))
 
 
 def _layer_title(layer: Layer) -> str:
