@@ -18,7 +18,7 @@ import pytest
 import chainrule as cr
 from chainrule.io import read_archive
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(cr.__file__).resolve().parents[1])  # the chainrule under test
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from chainrule.cli_text import confusion_text, program, scores_line, smoke_rows, speak_cli
+
 DATA_HELP = ("folder holding the data files (default: $CHAINRULE_DATA, then the data/ folder of the checkout "
              "chainrule runs from, then the user cache, then download)")
 QUICK_HELP = ("a smoke run on a small slice of the data, for trying things: seconds to a minute, with progress "
@@ -166,18 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-# The library's words for what the command line calls an option.
-CLI_WORDS = (("(or pass root=<folder>)", "(or pass --data <folder>)"), ("root= argument", "--data"),
-             ("root=", "--data "), ("resume=True", "--resume"), ("checkpoint_dir", "--checkpoint-dir"))
-
-
-def speak_cli(message: str) -> str:
-    """An error message of the library, in the command line's words (`--data DIR`, not `root=`)."""
-    for library, cli in CLI_WORDS:
-        message = message.replace(library, cli)
-    return message
-
-
 def _train(args: argparse.Namespace) -> int:
     from chainrule.recipes import RECIPES, CharRecipe
 
@@ -233,17 +223,6 @@ def _modified(path: Path) -> int | None:
     return path.stat().st_mtime_ns if path.exists() else None
 
 
-def scores_line(net: Any, X: Any, y: Any) -> str:
-    """``test accuracy 97.65 %  (loss 0.0789)`` for a classifier, ``test MAE 2.60  RMSE 3.89`` for a regression."""
-    from chainrule.metrics import mae_rmse
-
-    scores = net.evaluate(X, y)
-    if "accuracy" in scores:
-        return f"test accuracy {100 * scores['accuracy']:.2f} %  (loss {scores['loss']:.4f})"
-    mae, rmse = mae_rmse(net.predict(X), y)
-    return f"test MAE {mae:.4f}  RMSE {rmse:.4f}  (mean squared error {scores['loss']:.4f})"
-
-
 def _interrupted(write: Any, save: Path, checkpoint: Path, before: int | None, args: argparse.Namespace) -> int:
     """After Ctrl-C: `write` the weights so far beside `save` (never over a finished model); say how to resume."""
     save = save.with_name(f"{save.stem}-interrupted{save.suffix or '.npz'}")
@@ -264,22 +243,8 @@ def _resume_hint(checkpoint: Path, args: argparse.Namespace) -> str:
             else f"iteration {meta['iteration']} of {meta['settings']['iterations']}")
     if "next_batch" in meta and meta["next_batch"]:
         done = f"batch {meta['next_batch']} of epoch {meta['next_epoch'] + 1} of {meta['settings']['epochs']}"
-    command = shlex.join(_program() + args.argv + ([] if args.resume else ["--resume"]))
+    command = shlex.join(program() + args.argv + ([] if args.resume else ["--resume"]))
     return f"the last checkpoint, after {done}, is {checkpoint}; continue with:\n{command}"
-
-
-def _program() -> list[str]:
-    """How this command was started, so that the printed command can be pasted: `chainrule` when that is what
-    the shell finds, else the script's path (`.venv/bin/chainrule`), else `python -m chainrule`."""
-    import shutil
-
-    script = sys.argv[0] if sys.argv else ""
-    if not script or script.endswith(("__main__.py", "-c")) or not os.path.isfile(script):
-        return [sys.executable, "-m", "chainrule"]
-    found = shutil.which(os.path.basename(script))
-    if found and os.path.samefile(found, script):
-        return [os.path.basename(script)]
-    return [script]
 
 
 CHAR_CHECKPOINT_EVERY = 50  # iterations of a character model between checkpoints
@@ -374,13 +339,6 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0 if all_met else 1
 
 
-def smoke_rows(rows: list[Any]) -> list[Any]:
-    """A quick run's rows without a verdict: the bars are the full run's."""
-    from dataclasses import replace
-
-    return [replace(row, bar="", passed=None, book=None) for row in rows]  # the book's numbers are full runs
-
-
 def _load(path: str) -> Any:
     """A saved model, whichever part of chainrule defines its layers."""
     import chainrule as cr
@@ -410,12 +368,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     _, _, X_test, y_test = recipe.data
     print(f"{scores_line(model, X_test, y_test)}   ({len(X_test)} test samples)")
     if model.loss.is_classification:
-        from chainrule.metrics import confusion_matrix, format_confusion_matrix
-
-        predicted = model.loss.predict(model.predict(X_test))
-        classes = model.predict(X_test[:1]).shape[-1]
-        print("confusion matrix (rows: the true class, columns: the predicted one):")
-        print(format_confusion_matrix(confusion_matrix(y_test, predicted, classes=max(classes, 2))))
+        print(confusion_text(model, X_test, y_test))
     return 0
 
 
