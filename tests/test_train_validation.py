@@ -7,17 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-
-
-def _data(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 4))
-    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(np.int64)
-    return X, y
-
-
-def _net(seed=0):
-    return cr.NeuralNetwork([cr.Dense(16, "tanh"), cr.Dense(2)], cr.SoftmaxCrossEntropy(), seed=seed)
+from test_train import _data, _net
 
 
 def _spy_on_evaluate(net):
