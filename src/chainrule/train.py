@@ -136,7 +136,8 @@ class Trainer:
         watched = validation or ((X_test, y_test, "test") if has_test else None)
         for name, value in (("epochs", epochs), ("eval_every", eval_every), ("batch_size", batch_size),
                             ("patience", patience), ("checkpoint_every", checkpoint_every),
-                            ("checkpoint_every_batches", checkpoint_every_batches or 1)):
+                            ("checkpoint_every_batches", 1 if checkpoint_every_batches is None
+                             else checkpoint_every_batches)):
             if not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
         if checkpoint_seconds is not None and not checkpoint_seconds > 0:

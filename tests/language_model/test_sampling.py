@@ -40,6 +40,11 @@ def test_a_tiny_temperature_is_greedy(model):
         assert sample(model, VOCAB, "BAD", 25, 1e-6, np.random.default_rng(seed)) == expected
 
 
+def test_temperature_zero_is_exactly_greedy(model):
+    expected = _greedy(model, "BAD", 25)
+    assert {sample(model, VOCAB, "BAD", 25, 0.0, np.random.default_rng(seed)) for seed in range(3)} == {expected}
+
+
 class FixedLogits(cr.Layer):
     """A stand-in model whose next-character scores are always the same: l_c = c / 4."""
 
