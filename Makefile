@@ -7,21 +7,27 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench reproduce clean
 
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+
 $(BIN)/python:
+	@echo "Creating the virtual environment $(VENV) ..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) install --upgrade pip
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[demo]"
+	@echo "Installing chainrule into $(VENV) with what the README's commands need (NumPy, tqdm, matplotlib): a minute or two, once ..."
+	$(PIP) install -e ".[demo]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "Installing chainrule into $(VENV) with the test tools (pytest, hypothesis): a minute or two, once ..."
+	$(PIP) install -e ".[test]"
 	touch $@
 
 # The main job: the book's best chapter-4 network on MNIST (the data ships in data/).
 demo: $(VENV)/.installed-demo
 	CHAINRULE_DATA=$(CURDIR)/data $(BIN)/chainrule train mnist-book
+	@echo "To type chainrule COMMAND yourself (see README.md): . $(VENV)/bin/activate   (or run $(VENV)/bin/chainrule)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -30,7 +30,7 @@ def test_train_info_evaluate_round_trip(tmp_path, capsys):
     model = tmp_path / "m.npz"
     assert main(["train", "mnist-book", "--quick", "--quiet", "--data", DATA, "--save", str(model)]) == 0
     out = capsys.readouterr().out
-    assert "test accuracy" in out and "the book printed 97.46 %" in out and model.exists()
+    assert "test accuracy" in out and "the book printed" not in out and model.exists()  # a smoke run: no bar
     assert main(["info", str(model)]) == 0
     assert "Dense(neurons=89" in capsys.readouterr().out
     assert main(["evaluate", str(model), "--data", DATA]) == 0
@@ -61,7 +61,7 @@ def test_a_damaged_model_file_is_a_clear_error(tmp_path, capsys):
 # ------------------------------------------------------------------ every recipe
 
 EVALUATED = {"mnist-mlp": "test accuracy", "mnist-cnn": "test accuracy", "fashion-cnn": "test accuracy",
-             "toy-2d": "test accuracy", "boston": "test loss", "char-lstm": "nats/char"}
+             "toy-2d": "test accuracy", "boston": "test MAE", "char-lstm": "nats/char"}
 ARCHITECTURE = {"mnist-mlp": "Dense(neurons=512", "mnist-cnn": "Conv2D(", "fashion-cnn": "Conv2D(",
                 "toy-2d": "Dense(neurons=32, activation=Tanh()", "boston": "Dense(neurons=13",
                 "char-lstm": "CharLanguageModel(vocab_size=65, hidden_size=64, cell='lstm'"}
@@ -83,7 +83,7 @@ def test_evaluate_scores_the_test_set_train_reported_on(tmp_path, capsys):
     assert main(["train", "toy-2d", "--quick", "--quiet", "--seed", "3", "--save", str(model)]) == 0
     trained = float(capsys.readouterr().out.split("test accuracy ")[1].split(" %")[0])
     assert main(["evaluate", str(model)]) == 0
-    assert f"test accuracy {trained / 100:.4f}" in capsys.readouterr().out
+    assert f"test accuracy {trained:.2f} %" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ sample
@@ -164,7 +164,7 @@ def test_plot_without_matplotlib_fails_before_training(tmp_path, capsys, monkeyp
     model = tmp_path / "m.npz"
     assert main(["train", "toy-2d", "--quick", "--quiet", "--save", str(model), "--plot", str(tmp_path / "p.png")]) == 2
     captured = capsys.readouterr()
-    assert "pip install 'chainrule[plot]'" in captured.err and "Traceback" not in captured.err
+    assert "-m pip install matplotlib" in captured.err and "Traceback" not in captured.err
     assert captured.out == "" and not model.exists()
 
 
@@ -191,10 +191,11 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_resume_ends_as_an_uninterrupted_ru
     assert main(["train", "toy-2d", *options, "--save", str(model)]) == 130
     err = capsys.readouterr().err
     checkpoint = tmp_path / "m-checkpoint" / "checkpoint.npz"
-    assert f"the weights trained so far are saved in {model}" in err and "Traceback" not in err
+    interrupted = tmp_path / "m-interrupted.npz"  # beside the model, never over it
+    assert f"the weights trained so far are saved in {interrupted}" in err and "Traceback" not in err
     assert f"after epoch 2 of 4, is {checkpoint}" in err and "--resume" in err
     assert read_archive(checkpoint)[1]["next_epoch"] == 2
-    assert cr.load(model).metadata["interrupted"] is True
+    assert cr.load(interrupted).metadata["interrupted"] is True and not model.exists()
 
     monkeypatch.undo()
     assert main(["train", "toy-2d", *options, "--save", str(model), "--resume"]) == 0
@@ -218,9 +219,9 @@ def test_a_real_ctrl_c_stops_python_m_chainrule_train_cleanly(tmp_path):
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 130, err
-    assert "Traceback" not in err and f"saved in {model}" in err
+    assert "Traceback" not in err and f"saved in {tmp_path / 'm-interrupted.npz'}" in err
     assert "chainrule train toy-2d --epochs 100000 --quiet --save" in err and err.rstrip().endswith("--resume")
-    assert read_archive(checkpoint)[1]["kind"] == "checkpoint" and model.exists()
+    assert read_archive(checkpoint)[1]["kind"] == "checkpoint" and (tmp_path / "m-interrupted.npz").exists()
 
 
 def test_ctrl_c_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path, capsys, monkeypatch):
@@ -251,8 +252,9 @@ def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_f
     monkeypatch.setattr(Adam, "step", interrupted_step)
     assert main(options + ["--save", str(model)]) == 130
     err = capsys.readouterr().err
-    assert f"saved in {model}" in err and "after iteration 50 of 104" in err and err.rstrip().endswith("--resume")
-    assert main(["sample", str(model), "--prompt", "KING", "--length", "5", "--seed", "0"]) == 0
+    interrupted = tmp_path / "c-interrupted.npz"
+    assert f"saved in {interrupted}" in err and "after iteration 50 of 104" in err and err.rstrip().endswith("--resume")
+    assert main(["sample", str(interrupted), "--prompt", "KING", "--length", "5", "--seed", "0"]) == 0
     assert capsys.readouterr().out.startswith("KING")  # the interrupted weights are a usable model
     monkeypatch.setattr(Adam, "step", original)
     assert main(options + ["--save", str(model), "--resume"]) == 0

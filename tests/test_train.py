@@ -59,7 +59,8 @@ def test_early_stopping_really_restores_the_best_weights():
         return scores
 
     net.evaluate = evaluate_and_remember
-    history = trainer.fit(X, y, X_test, y_test, epochs=40, eval_every=1, batch_size=10, patience=3)
+    history = trainer.fit(X, y, X_test, y_test, epochs=40, eval_every=1, batch_size=10, early_stopping=True,
+                          patience=3)
     best = min(snapshots, key=lambda k: snapshots[k][0])
     assert history.best_epoch == best
     for name, value in snapshots[best][1].items():

@@ -134,10 +134,49 @@ class Operation:
                 out._index = index
         return outputs if self.multiple_outputs else outputs[0]
 
-    def release(self) -> None:
-        """Drop the inputs and everything saved for backward (after a backward pass)."""
-        self.__dict__.clear()
+    def release(self, gys: Sequence[Any] | None = None) -> None:
+        """Drop the inputs and everything saved for backward (after a backward pass).
+
+        What a picture of the graph needs stays: the inputs, each replaced by a
+        `GraphTrace` when it holds more than `KEPT_ELEMENTS` numbers (a weight is
+        kept: it lives on anyway), the shapes of the outputs and, when small, the
+        gradients `gys` that reached them. Large arrays are never kept.
+        """
+        state = self.__dict__
+        inputs, values = state.get("inputs"), state.get("output_values")
+        state.clear()
         self.released = True
+        if inputs is None:
+            return
+        for t in inputs:  # most inputs are kept as they are; trace them all only when one is large
+            if t.data.size > KEPT_ELEMENTS and (t._op is not None or not t.requires_grad):
+                inputs = tuple([t if t.data.size <= KEPT_ELEMENTS or (t._op is None and t.requires_grad)
+                                else GraphTrace(t) for t in inputs])
+                break
+        self.inputs = inputs
+        self.output_shapes = tuple([v.shape for v in values]) if self.multiple_outputs else (values.shape,)
+        if gys is not None:
+            self.released_grads = [g if g is None or g.size <= KEPT_ELEMENTS else None for g in gys]
+
+
+KEPT_ELEMENTS = 16  # tensors and gradients of at most this many numbers outlive backward, for the graph view
+
+
+class GraphTrace:
+    """A large tensor as the graph view sees it once the backward pass has freed the graph.
+
+    Quacks like the Tensor it stands for (`_op`, `_index`, `shape`, `size`, `name`,
+    `requires_grad`, `grad`), without its values (`data` is None); `key` is the
+    tensor's id, so a constant used twice is still drawn once.
+    """
+
+    __slots__ = ("_op", "_index", "shape", "size", "name", "requires_grad", "key")
+    data = None
+    grad = None
+
+    def __init__(self, tensor: Tensor) -> None:
+        self._op, self._index, self.name, self.key = tensor._op, tensor._index, tensor.name, id(tensor)
+        self.shape, self.size, self.requires_grad = tensor.data.shape, tensor.data.size, tensor.requires_grad
 
 
 def _prepare_inputs(inputs: tuple, op: Operation) -> tuple[tuple[Tensor, ...], np.dtype, bool]:
@@ -320,7 +359,7 @@ def _run_backward(
                         slots = leaf_slots[tensor] = [None]
                     deliver(slots, 0, gx, (id(tensor), -1))
             if not retain_graph:
-                op.release()
+                op.release(gys)
     for tensor, (g,) in leaf_slots.items():
         results[tensor] = g
     if not create_graph:

@@ -2,7 +2,8 @@
 
 A checkpoint holds the model's weights and buffers, the optimizer's state, the
 state of every random generator (the Trainer's shuffling, each layer's dropout),
-the epoch, the history and the early-stopping bookkeeping — written atomically
+the epoch (and, for a checkpoint written within an epoch, that epoch's order of
+samples and the next batch), the history and the early-stopping bookkeeping — written atomically
 (temporary file, fsync, rename; see `chainrule.io.write_archive`), so a run
 killed at any moment leaves the previous checkpoint intact. Resumed, a run
 produces the same weights as one that was never interrupted.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,27 @@ class FitState:
     best_state: dict[str, np.ndarray] | None = None
     stale: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    next_batch: int = 0  # > 0: the epoch `next_epoch` is under way, this is its next batch
+    order: np.ndarray | None = None  # the order of samples of the epoch under way
+    epoch_total: float = 0.0  # the sum of loss × batch size over its batches so far
+    epoch_counted: int = 0  # and the number of samples in them
+
+
+class MidEpochCheckpoints:
+    """When a checkpoint is due within an epoch: every `batches` batches or `seconds` seconds (either or both)."""
+
+    def __init__(self, directory: Any, batches: int | None, seconds: float | None) -> None:
+        self.directory = directory
+        self.batches, self.seconds = (batches, seconds) if directory is not None else (None, None)
+        self.saved()
+
+    def saved(self) -> None:
+        self.since, self.count = time.monotonic(), 0
+
+    def due(self) -> bool:
+        self.count += 1
+        return bool((self.batches and self.count >= self.batches)
+                    or (self.seconds and time.monotonic() - self.since >= self.seconds))
 
 
 def checkpoint_path(directory: str | os.PathLike) -> Path:
@@ -121,6 +144,8 @@ def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, stat
     arrays, meta = training_arrays(net, optimizer)
     if state.best_state is not None:
         arrays.update({f"best/{k}": v for k, v in state.best_state.items()})
+    if state.next_batch:
+        arrays["fit/order"] = state.order
     meta.update({
         "kind": "checkpoint",
         "next_epoch": state.next_epoch,
@@ -129,6 +154,9 @@ def save_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, stat
         "history": state.history.as_dict(),
         "best_loss": None if not np.isfinite(state.best_loss) else float(state.best_loss),
         "stale": state.stale,
+        "next_batch": state.next_batch,
+        "epoch_total": state.epoch_total,
+        "epoch_counted": state.epoch_counted,
     })
     path = checkpoint_path(directory)
     remove_stale_temporaries(path)
@@ -152,9 +180,10 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
         raise ModelFileError(f"{path}: the checkpoint is damaged: it would continue at epoch {meta['next_epoch']} "
                              f"of {settings['epochs']} with {meta['stale']} stale evaluations")
     known = {f.name for f in fields(History)}
-    if not set(meta["history"]) <= known or not all(isinstance(v, (list, int, bool, type(None)))
+    if not set(meta["history"]) <= known or not all(isinstance(v, (list, int, float, bool, type(None)))
                                                     for v in meta["history"].values()):
         raise ModelFileError(f"{path}: the checkpoint is damaged: its history has unknown or malformed entries")
+    _check_epoch_under_way(path, meta, arrays.get("fit/order"), settings)
     shuffle_rng = np.random.default_rng()
     try:
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
@@ -169,4 +198,20 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
         best_state=best or None,
         stale=meta["stale"],
         settings=dict(meta["settings"]),
+        next_batch=int(meta.get("next_batch", 0)),
+        order=arrays.get("fit/order"),
+        epoch_total=float(meta.get("epoch_total", 0.0)),
+        epoch_counted=int(meta.get("epoch_counted", 0)),
     )
+
+
+def _check_epoch_under_way(path: Path, meta: dict[str, Any], order: Any, settings: dict[str, Any]) -> None:
+    """Refuse a damaged record of an epoch checkpointed part-way (next batch, running totals, sample order)."""
+    next_batch, total, counted = meta.get("next_batch", 0), meta.get("epoch_total", 0.0), meta.get("epoch_counted", 0)
+    numbers_ok = (isinstance(next_batch, int) and not isinstance(next_batch, bool) and next_batch >= 0
+                  and isinstance(counted, int) and not isinstance(counted, bool) and counted >= 0
+                  and isinstance(total, (int, float)) and not isinstance(total, bool))
+    order_ok = order is None or (isinstance(order, np.ndarray) and order.ndim == 1
+                                 and order.dtype.kind in "iu" and len(order) == settings.get("samples", len(order)))
+    if not numbers_ok or not order_ok or (next_batch > 0 and order is None):
+        raise ModelFileError(f"{path}: the checkpoint is damaged: its record of the epoch under way is invalid")

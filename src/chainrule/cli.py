@@ -10,8 +10,9 @@
     chainrule playground                    train small networks on 2-D data in the browser
     mpiexec -n 4 chainrule train mnist-mlp  the same training on 4 processes (data parallel, MPI)
 
-Ctrl-C stops `train` cleanly: the weights so far are saved, and the last
-checkpoint (each epoch; char-lstm: every 50 iterations) is kept; `--resume`
+Ctrl-C stops `train` cleanly: the weights so far are saved beside the model
+(NAME-interrupted.npz, never over a finished one), and the last checkpoint (each
+epoch and every 2 minutes; char-lstm: every 50 iterations) is kept; `--resume`
 continues from it.
 
 Run ``chainrule COMMAND --help`` for each command's options.
@@ -31,7 +32,12 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-DATA_HELP = "folder holding the data files (default: $CHAINRULE_DATA, then the user cache, then download)"
+from chainrule.cli_text import confusion_text, program, scores_line, smoke_rows, speak_cli
+
+DATA_HELP = ("folder holding the data files (default: $CHAINRULE_DATA, then the data/ folder of the checkout "
+             "chainrule runs from, then the user cache, then download)")
+QUICK_HELP = ("a smoke run on a small slice of the data, for trying things: seconds to a minute, with progress "
+              "shown; its scores are not comparable with a full run's")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,17 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seed for weights, dropout and data order (default 20190119)")
     train.add_argument("--data", default=None, help=DATA_HELP)
     train.add_argument("--save", default=None, help="where to save the model (default: runs/NAME.npz)")
-    train.add_argument("--quick", action="store_true", help="a tiny run on a small slice of the data, in seconds "
-                                                            "(for trying things)")
+    train.add_argument("--quick", action="store_true", help=QUICK_HELP)
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     train.add_argument("--plot", metavar="PNG", default=None,
-                       help="after training, save the loss and accuracy curves per epoch to this picture (needs "
-                            "matplotlib: pip install 'chainrule[plot]', checked before training starts); for 2-D "
+                       help="after training, save the loss and accuracy curves to this picture (needs matplotlib, "
+                            "which `make demo` installs; checked before training starts); for 2-D "
                             "problems (toy-2d) also the decision boundary, beside it (out.png → out-boundary.png); "
                             "for char-lstm the curves are the training and validation nats/char")
     train.add_argument("--checkpoint-dir", metavar="DIR", default=None,
                        help="write a checkpoint (weights, optimizer, random generators, history) here after every "
-                            "epoch, for char-lstm every 50 iterations (default: next to --save, SAVE-checkpoint/)")
+                            "epoch and within epochs (see --checkpoint-minutes), for char-lstm every 50 iterations "
+                            "(default: next to --save, SAVE-checkpoint/)")
+    train.add_argument("--checkpoint-minutes", metavar="M", type=float, default=2.0,
+                       help="also checkpoint within an epoch every M minutes (default 2), so a long epoch can be "
+                            "resumed half-way")
+    train.add_argument("--checkpoint-batches", metavar="N", type=_positive, default=None,
+                       help="also checkpoint within an epoch every N batches")
     train.add_argument("--resume", action="store_true",
                        help="continue from the checkpoint in --checkpoint-dir (or its default), with the same "
                             "options as the run that wrote it; ends with the same weights as an uninterrupted run")
@@ -87,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "(when torch is installed).")
     reproduce.add_argument("chapter", choices=sorted(CHAPTERS) + ["all"], help="which chapter")
     reproduce.add_argument("--data", default=None, help=DATA_HELP)
-    reproduce.add_argument("--quick", action="store_true", help="tiny versions of every experiment (minutes → seconds)")
+    reproduce.add_argument("--quick", action="store_true",
+                           help="a smoke run: tiny versions of every experiment (seconds to a minute, progress shown), "
+                                "labelled with what they ran and judged against no bar (exit status 0)")
     reproduce.add_argument("--no-torch", action="store_true", help="skip the PyTorch runs even if torch is installed")
     reproduce.add_argument("--figures", default="runs", metavar="DIR",
                            help="where a chapter that draws a picture saves it as CHAPTER.png, when matplotlib is "
@@ -95,9 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="test a saved model on its data set",
                                    description="Load a model saved by `chainrule train` and report its test loss "
-                                               "and accuracy on the test set `train` reported on (the small one "
-                                               "for a --quick model). For char-lstm: the cross-entropy on the "
-                                               "held-out text, in nats per character.")
+                                               "and accuracy (and confusion matrix; for regression MAE and RMSE) on "
+                                               "the test set `train` reported on (the small one for a --quick "
+                                               "model). For char-lstm: the cross-entropy on the held-out text, in "
+                                               "nats per character.")
     evaluate.add_argument("model", help="path of a saved model (.npz)")
     evaluate.add_argument("--data", default=None, help=DATA_HELP)
 
@@ -110,13 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "model's vocabulary (default: a newline)")
     sample.add_argument("--length", type=int, default=300, help="how many characters to generate (default 300)")
     sample.add_argument("--temperature", type=float, default=1.0,
-                        help="τ > 0: 1 samples the model's own distribution, below 1 is more conservative "
-                             "(→ 0: always the likeliest character), above 1 wilder (default 1.0)")
+                        help="τ ≥ 0: 1 samples the model's own distribution, below 1 is more conservative "
+                             "(0: always the likeliest character), above 1 wilder (default 1.0)")
     sample.add_argument("--seed", type=int, default=None, help="seed for the draws: the same seed gives the same "
                                                                "text (default: different every time)")
 
     info = commands.add_parser("info", help="describe a saved model", description="Print a saved model's "
-                               "architecture, parameter count, dtype and the chainrule version that wrote it.")
+                               "architecture, its summary (layers, output shapes, parameters), dtype, the seed "
+                               "it was trained with and the chainrule version that wrote it.")
     info.add_argument("model", help="path of a saved model (.npz)")
 
     playground = commands.add_parser("playground", help="train small networks on 2-D data in the browser",
@@ -156,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except (FileNotFoundError, ValueError, TypeError) as error:
         message = str(error).removeprefix(f"{args.command}: ")  # `sample: …` from chainrule.language_model.sample
-        print(f"chainrule {args.command}: {message}", file=sys.stderr)
+        print(f"chainrule {args.command}: {speak_cli(message)}", file=sys.stderr)
         if args.command == "train":
             from chainrule.distributed import abort_if_launched
 
@@ -179,7 +194,7 @@ def _train(args: argparse.Namespace) -> int:
 
     recipe = RECIPES[args.name](args.epochs, args.data, args.quick, args.seed)
     save = Path(args.save or f"runs/{args.name}.npz")
-    extra = {"recipe": args.name, "quick": args.quick}
+    extra = {"recipe": args.name, "quick": args.quick, "seed": args.seed}
     communicator = world()
     if isinstance(recipe, CharRecipe):
         if communicator.size > 1:
@@ -203,27 +218,28 @@ def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argpars
     X_train, y_train, X_test, y_test = recipe.data
     ranks = f"; {communicator.size} ranks, global batch {recipe.fit['batch_size']}" if communicator.size > 1 else ""
     print(f"{recipe.description}: {len(X_train)} training and {len(X_test)} test samples{ranks}")
+    if args.quick:
+        print(f"quick smoke run: {recipe.fit['epochs']} epoch(s) on this slice; its scores say the recipe runs, "
+              "not how good the full run is")
     checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
     before = _modified(checkpoint)
     trainer = cr.Trainer(recipe.net, recipe.optimizer, quiet=args.quiet, communicator=communicator)
     started = time.perf_counter()
     try:
         history = trainer.fit(X_train, y_train, X_test, y_test, seed=args.seed, checkpoint_dir=checkpoint.parent,
-                              resume=args.resume, **recipe.fit)
+                              resume=args.resume, checkpoint_every_batches=args.checkpoint_batches,
+                              checkpoint_seconds=60 * args.checkpoint_minutes, **recipe.fit)
     except KeyboardInterrupt:
         if not communicator.is_root:
             return 130
-        recipe.net.save(save, extra={**extra, "interrupted": True})
-        return _interrupted(save, checkpoint, before, args)
+        return _interrupted(lambda path: recipe.net.save(path, extra={**extra, "interrupted": True}), save,
+                            checkpoint, before, args)
     seconds = time.perf_counter() - started
-    scores = communicator.evaluate(recipe.net, X_test, y_test)
-    if not communicator.is_root:
+    if not communicator.is_root:  # rank 0 alone scores, prints and saves
         return 0
-    book = f"   (the book printed {recipe.book})" if recipe.book else ""
-    if "accuracy" in scores:
-        print(f"test accuracy {100 * scores['accuracy']:.2f} %{book}   [{seconds:.0f} s]")
-    else:
-        print(f"test loss {scores['loss']:.4f}{book}   [{seconds:.0f} s]")
+    book = f"   (the book printed {recipe.book})" if recipe.book and not args.quick else ""
+    print(f"{scores_line(recipe.net, X_test, y_test)}{book}   [{seconds:.0f} s]")
+    extra["input_shape"] = list(X_train.shape[1:])
     recipe.net.save(save, extra=extra)
     print(f"saved to {save}")
     if args.plot:
@@ -235,8 +251,10 @@ def _modified(path: Path) -> int | None:
     return path.stat().st_mtime_ns if path.exists() else None
 
 
-def _interrupted(save: Path, checkpoint: Path, before: int | None, args: argparse.Namespace) -> int:
-    """After Ctrl-C (the weights so far already saved in `save`): say where, and how to resume."""
+def _interrupted(write: Any, save: Path, checkpoint: Path, before: int | None, args: argparse.Namespace) -> int:
+    """After Ctrl-C: `write` the weights so far beside `save` (never over a finished model); say how to resume."""
+    save = save.with_name(f"{save.stem}-interrupted{save.suffix or '.npz'}")
+    write(save)
     print(f"\ninterrupted: the weights trained so far are saved in {save}", file=sys.stderr)
     ours = args.resume or _modified(checkpoint) != before  # not one an earlier run left there
     print(_resume_hint(checkpoint, args) if ours else "no checkpoint was due yet, so this run wrote none to resume "
@@ -251,8 +269,10 @@ def _resume_hint(checkpoint: Path, args: argparse.Namespace) -> str:
     meta = read_archive(checkpoint)[1]
     done = (f"epoch {meta['next_epoch']} of {meta['settings']['epochs']}" if "next_epoch" in meta
             else f"iteration {meta['iteration']} of {meta['settings']['iterations']}")
-    command = shlex.join(["chainrule"] + args.argv + ([] if args.resume else ["--resume"]))
-    return f"the last checkpoint, after {done}, is {checkpoint}; continue with:\n  {command}"
+    if "next_batch" in meta and meta["next_batch"]:
+        done = f"batch {meta['next_batch']} of epoch {meta['next_epoch'] + 1} of {meta['settings']['epochs']}"
+    command = shlex.join(program() + args.argv + ([] if args.resume else ["--resume"]))
+    return f"the last checkpoint, after {done}, is {checkpoint}; continue with:\n{command}"
 
 
 CHAR_CHECKPOINT_EVERY = 50  # iterations of a character model between checkpoints
@@ -269,18 +289,22 @@ def _train_char(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.N
           f"characters; {recipe.epochs} epoch(s) of {per_epoch} iterations")
     checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
     before = _modified(checkpoint)
+    def report(history: Any) -> None:  # each epoch's line as it ends, not after training
+        epoch = history.validation_iterations[-1] // per_epoch
+        loss = sum(history.loss[-per_epoch:]) / per_epoch
+        print(f"epoch {epoch}/{recipe.epochs}  train loss {loss:.4f}  validation {history.validation_loss[-1]:.4f} "
+              "nats/char", flush=True)
+
     try:
         history = train(recipe.model, recipe.tokens, recipe.epochs * per_epoch, batch_size=recipe.batch_size,
                         seq_length=recipe.seq_length, optimizer=recipe.optimizer, validation=recipe.validation,
                         eval_every=per_epoch, progress=not args.quiet, checkpoint_dir=checkpoint.parent,
-                        checkpoint_every=CHAR_CHECKPOINT_EVERY, resume=args.resume)
+                        checkpoint_every=CHAR_CHECKPOINT_EVERY, resume=args.resume,
+                        on_validation=None if args.quiet else report)
     except KeyboardInterrupt:
-        save_model(recipe.model, recipe.vocabulary, save, extra={**extra, "interrupted": True})
-        return _interrupted(save, checkpoint, before, args)
+        return _interrupted(lambda path: save_model(recipe.model, recipe.vocabulary, path,
+                                                    extra={**extra, "interrupted": True}), save, checkpoint, before, args)
     record = _epoch_record(history, per_epoch)
-    if not args.quiet:
-        for epoch, (loss, nats) in enumerate(zip(record["train_loss"], record["test_loss"]), 1):
-            print(f"epoch {epoch}/{recipe.epochs}  train loss {loss:.4f}  validation {nats:.4f} nats/char")
     nats = history.validation_loss[-1]
     print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)   [{history.seconds:.0f} s, "
           f"{history.characters_per_second:,.0f} characters/s]")
@@ -320,7 +344,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     for chapter in chapters:
         module_name, title = CHAPTERS[chapter]
         print(f"running {chapter} ({title}){' — quick version' if args.quick else ''} …", file=sys.stderr, flush=True)
-        run = importlib.import_module(module_name).run
+        module = importlib.import_module(module_name)
+        run = module.run
         options = {}
         if "png" in inspect.signature(run).parameters:
             os.makedirs(args.figures, exist_ok=True)
@@ -328,12 +353,17 @@ def _reproduce(args: argparse.Namespace) -> int:
             if os.path.exists(options["png"]):
                 os.remove(options["png"])  # it is rewritten below; an old one must not pass for this run's
         rows = run(root=args.data, quick=args.quick, with_torch=not args.no_torch, **options)
+        if args.quick:
+            rows = smoke_rows(rows)
+            title += f" — quick smoke run: {getattr(module, 'QUICK', 'tiny settings')}; no bars (they are the full run's)"
         print(format_table(f"{chapter}: {title}", rows))
         if "png" in options and os.path.exists(options["png"]):
             print(f"figure saved to {options['png']}")
         print()
         all_met &= all(row.passed is not False for row in rows)
     print("Numbers under 'ours' and 'PyTorch' come from this run; 'book (printed)' are the book's.")
+    if args.quick:
+        print("A quick run checks that every experiment runs; run without --quick for the numbers to compare.")
     return 0 if all_met else 1
 
 
@@ -364,8 +394,9 @@ def _evaluate(args: argparse.Namespace) -> int:
               f"{len(recipe.validation):,} held-out characters")
         return 0
     _, _, X_test, y_test = recipe.data
-    scores = model.evaluate(X_test, y_test)
-    print("  ".join(f"test {key} {value:.4f}" for key, value in scores.items()) + f"   ({len(X_test)} test samples)")
+    print(f"{scores_line(model, X_test, y_test)}   ({len(X_test)} test samples)")
+    if model.loss.is_classification:
+        print(confusion_text(model, X_test, y_test))
     return 0
 
 
@@ -390,9 +421,15 @@ def _info(args: argparse.Namespace) -> int:
     print(f"dtype:      {meta.get('dtype')}   parameters and buffers: {count:,} numbers in {len(arrays)} arrays")
     if extra:
         print(f"metadata:   {extra}")
+    if "seed" in extra:
+        print(f"seed:       {extra['seed']} (the one the run used)")
     if vocabulary is not None:
         print(f"vocabulary: {Vocabulary.from_dict(vocabulary)!r}")
     print(model)
+    if hasattr(model, "summary"):
+        shape = extra.get("input_shape")
+        print()
+        model.summary(input_shape=None if shape is None else tuple(shape))
     return 0
 
 

@@ -340,6 +340,11 @@ def load(path: str | os.PathLike) -> Any:
 
     with _Archive(path, MAX_MEMBER_BYTES, MAX_TOTAL_BYTES) as archive:
         meta = archive.meta()
+        if "kind" in meta and "architecture" not in meta:
+            raise ModelFileError(
+                f"{path} is a training checkpoint (what a run keeps so that it can be resumed), not a saved model: "
+                "continue the run from it with `chainrule train NAME --resume` (or fit(..., checkpoint_dir=..., "
+                "resume=True)); the finished run saves the model itself (runs/NAME.npz, or net.save(path))")
         shapes = archive.shapes()
         _check_sizes(path, meta.get("architecture"), shapes)
         # The file is untrusted: any failure to rebuild from it means the file is bad, and says why.

@@ -1,5 +1,9 @@
 """A progress bar for long work: tqdm when it is installed, a plain text line otherwise.
 
+On a terminal the bar redraws itself in place (``\r``). When the output is not a
+terminal (a log file, a pipe, CI), nothing is redrawn: a whole line is written
+every `log_every` seconds instead, so logs stay readable.
+
 >>> with Progress(total=3, description="demo", enabled=False) as bar:
 ...     for _ in range(3):
 ...         bar.update(1, loss=0.5)
@@ -16,6 +20,8 @@ from typing import Any, TextIO
 class Progress:
     """Counts work done out of `total`, showing a description, rate and key numbers (loss, …)."""
 
+    log_every = 10.0  # seconds between two lines when the output is not a terminal
+
     def __init__(self, total: int, description: str = "", enabled: bool = True, unit: str = "it",
                  stream: TextIO | None = None) -> None:
         self.total, self.description, self.enabled, self.unit = total, description, enabled, unit
@@ -23,9 +29,11 @@ class Progress:
         self.count = 0
         self.values: dict[str, float] = {}
         self._start = time.perf_counter()
-        self._last_draw = 0.0
+        self._last_draw = self._start
         self._tqdm = None
-        if enabled and importlib.util.find_spec("tqdm") is not None:
+        isatty = getattr(self.stream, "isatty", None)
+        self._terminal = bool(isatty and isatty())
+        if enabled and self._terminal and importlib.util.find_spec("tqdm") is not None:
             from tqdm import tqdm
 
             self._tqdm = tqdm(total=total, desc=description, unit=unit, file=self.stream, leave=False,
@@ -42,11 +50,14 @@ class Progress:
                 self._tqdm.set_postfix({k: f"{v:.4g}" for k, v in self.values.items()}, refresh=False)
             return
         now = time.perf_counter()
-        if now - self._last_draw >= 0.2 or self.count >= self.total:
+        if self._terminal and (now - self._last_draw >= 0.2 or self.count >= self.total):
             self._last_draw = now
-            if self.stream.isatty():
-                self.stream.write("\r" + self.line())
-                self.stream.flush()
+            self.stream.write("\r" + self.line())
+            self.stream.flush()
+        elif not self._terminal and now - self._last_draw >= self.log_every and self.count < self.total:
+            self._last_draw = now
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
 
     def line(self) -> str:
         elapsed = max(time.perf_counter() - self._start, 1e-9)
@@ -62,7 +73,7 @@ class Progress:
             return
         if self._tqdm is not None:
             self._tqdm.close()
-        elif self.stream.isatty():
+        elif self._terminal:
             self.stream.write("\r" + " " * len(self.line()) + "\r")
             self.stream.flush()
 

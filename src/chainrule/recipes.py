@@ -81,10 +81,10 @@ def mnist_mlp(epochs: int | None, root: str | None, quick: bool, seed: int) -> R
     data = book_mnist(root, limit=3000 if quick else None)
     net = TUNED.network()
     net.seed(seed)
+    epochs = epochs or (2 if quick else TUNED.epochs)
     return Recipe(
-        f"MNIST, {TUNED.name}", net, TUNED.optimizer(), data,
-        {"epochs": epochs or (2 if quick else TUNED.epochs), "eval_every": 1, "batch_size": TUNED.batch_size,
-         "early_stopping": False},
+        f"MNIST, {TUNED.name}, {epochs} epochs", net, TUNED.optimizer(), data,
+        {"epochs": epochs, "eval_every": 1, "batch_size": TUNED.batch_size, "early_stopping": False},
         book="97.34 % for its best MLP (deep, with dropout)",
     )
 
@@ -103,7 +103,7 @@ def boston(epochs: int | None, root: str | None, quick: bool, seed: int) -> Reci
     return Recipe(
         "Boston housing, 13-13-1 sigmoid network (chapter 3)", net, cr.SGD(lr=0.01),
         (X_train, y_train, X_test, y_test), {"epochs": epochs or (5 if quick else 50), "eval_every": 10, "batch_size": 32},
-        book="MAE 2.60", metric="loss",
+        book="MAE 2.60, RMSE 3.89", metric="MAE",
     )
 
 

@@ -94,6 +94,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache_home = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
     monkeypatch.delenv("CHAINRULE_DATA", raising=False)
+    monkeypatch.setattr(storage, "checkout_data_dir", lambda: None)  # the checkout's data/ is not searched here
     monkeypatch.setattr(urllib.request, "urlopen", FakeWeb())
     storage.clear_checksum_cache()
     return cache_home / "chainrule"

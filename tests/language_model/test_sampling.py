@@ -40,6 +40,11 @@ def test_a_tiny_temperature_is_greedy(model):
         assert sample(model, VOCAB, "BAD", 25, 1e-6, np.random.default_rng(seed)) == expected
 
 
+def test_temperature_zero_is_exactly_greedy(model):
+    expected = _greedy(model, "BAD", 25)
+    assert {sample(model, VOCAB, "BAD", 25, 0.0, np.random.default_rng(seed)) for seed in range(3)} == {expected}
+
+
 class FixedLogits(cr.Layer):
     """A stand-in model whose next-character scores are always the same: l_c = c / 4."""
 
@@ -83,8 +88,8 @@ def test_a_model_saved_without_vocabulary_is_explained(model, tmp_path):
     ("KINGS", 5, 1.0, r"the prompt uses 'S', not among the model's 13 characters"),
     ("", 5, 1.0, "non-empty string"),
     ("KING", -1, 1.0, "length must be a non-negative integer"),
-    ("KING", 5, 0.0, r"temperature must be a finite number > 0 \(→ 0 is greedy\)"),
-    ("KING", 5, float("nan"), "temperature must be a finite number > 0"),
+    ("KING", 5, -0.5, r"temperature must be a finite number ≥ 0 \(0 is greedy\)"),
+    ("KING", 5, float("nan"), "temperature must be a finite number ≥ 0"),
 ])
 def test_bad_arguments(model, prompt, length, temperature, message):
     with pytest.raises(ValueError, match=message):

@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 def test_quick_run_gives_a_row_per_configuration():
     rows = ch4.run(str(DATA), quick=True, with_torch=False)
-    assert [r.experiment for r in rows] == [c.name for c in ch4.CONFIGS]
+    assert [r.experiment for r in rows] == [f"{c.name}, 2 epochs on 2,000 images (quick)" for c in ch4.CONFIGS]
     assert all(0.1 < r.ours <= 1.0 for r in rows)
 
 

@@ -69,12 +69,28 @@ def test_without_retained_grads_only_leaves_show_gradients():
     assert with_grads == [("leaf0", "op0")]
 
 
-def test_a_freed_graph_gives_a_helpful_error():
-    x = cr.Tensor(1.0, requires_grad=True)
-    y = cr.exp(-x)
+def test_after_a_plain_backward_the_graph_is_drawn_with_every_value_and_gradient():
+    x = cr.Tensor(1.0, requires_grad=True, dtype=np.float64, name="x")
+    y = 1 / (cr.exp(-x) + 1)
+    y.backward()  # no retain_graph_grads, no retain_graph: as a PyTorch user would
+    assert graph(y) == graph(tutorial_sigmoid()[1])
+    with pytest.raises(RuntimeError, match="a second time"):
+        y.backward()  # the arrays backward needs are still freed
+
+
+def test_backward_frees_the_large_arrays_and_keeps_only_a_small_trace():
+    x = cr.Tensor(np.ones((300, 300)), requires_grad=True, name="x")
+    data = cr.Tensor(np.full((300, 300), 2.0), name="data")
+    y = (cr.tanh(x * data) * data).sum()
     y.backward()
-    with pytest.raises(RuntimeError, match=r"retain_graph=True"):
-        graph(y)
+    kept = []
+    for op in (y._op, y._op.inputs[0]._op, y._op.inputs[0]._op.inputs[0]._op):
+        assert op.released and not hasattr(op, "output_values")
+        kept += [t.data for t in op.inputs if t is not x] + [g for g in op.released_grads if g is not None]
+    assert all(value is None or value.size <= 16 for value in kept)
+    nodes, edges = parse(graph(y))
+    assert sorted(nodes.values()).count(r"data\n(300, 300)") == 1  # one leaf, however many times it is used
+    assert edges[-1][2][-2:] == ["grad", "1.00"]  # the seed, on the edge into the output
 
 
 def test_a_chain_of_5000_operations_needs_no_recursion():

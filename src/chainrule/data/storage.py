@@ -5,7 +5,9 @@ its SHA-256 and the mirrors it can be downloaded from. `fetch` looks for it, in 
 
 1. the ``root=`` folder passed by the caller,
 2. the folder named by the environment variable ``CHAINRULE_DATA``,
-3. the user cache, ``$XDG_CACHE_HOME/chainrule`` or ``~/.cache/chainrule``,
+3. the ``data/`` folder of the source checkout chainrule runs from (where the data ships;
+   only when chainrule is imported from a checkout's ``src/``),
+4. the user cache, ``$XDG_CACHE_HOME/chainrule`` or ``~/.cache/chainrule``,
 
 as ``<folder>/<dataset>/<name>`` and then ``<folder>/<name>``. Failing that, it
 downloads the file from the mirrors into the cache. Every file found or downloaded is
@@ -85,6 +87,21 @@ def cache_dir() -> Path:
     return base / "chainrule"
 
 
+def checkout_data_dir() -> Path | None:
+    """The ``data/`` folder of the source checkout this chainrule is imported from, or None.
+
+    That is ``<checkout>/data`` when this file is ``<checkout>/src/chainrule/data/storage.py``
+    (an editable install or ``PYTHONPATH=src``), the checkout has its ``pyproject.toml`` and
+    the folder its ``SHA256SUMS``; an installed copy of chainrule has none.
+    """
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parents[1]
+    folder = checkout / "data"
+    if package.parent.name == "src" and (checkout / "pyproject.toml").is_file() and (folder / "SHA256SUMS").is_file():
+        return folder
+    return None
+
+
 def search_dirs(root: str | os.PathLike[str] | None = None) -> list[tuple[Path, str]]:
     """The folders searched, in order, each with a short label saying where it came from."""
     dirs: list[tuple[Path, str]] = []
@@ -93,6 +110,9 @@ def search_dirs(root: str | os.PathLike[str] | None = None) -> list[tuple[Path, 
     env = os.environ.get(DATA_ENV, "")
     if env:
         dirs.append((Path(env).expanduser(), f"${DATA_ENV}"))
+    checkout = checkout_data_dir()
+    if checkout is not None:
+        dirs.append((checkout, "the checkout's data folder"))
     dirs.append((cache_dir(), "user cache"))
     return dirs
 

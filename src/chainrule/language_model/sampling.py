@@ -7,7 +7,7 @@ after that, each step turns the logits l of the last character into
 
 draws the next character from p, and feeds it back in. τ = 1 samples the model's
 own distribution; τ < 1 sharpens it (τ → 0 is greedy: always the most likely
-character), τ > 1 flattens it.
+character, and τ = 0 is exactly that, the argmax, no draw), τ > 1 flattens it.
 
 A trained model is saved with its vocabulary (`save_model`), so that
 `sample_from_file` — and ``python -m chainrule sample MODEL --prompt KING`` — can
@@ -60,8 +60,8 @@ def _check(vocabulary: Vocabulary, prompt: str, length: int, temperature: float)
         )
     check_count("sample", "length", length, minimum=0)
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
-            temperature > 0 and math.isfinite(temperature)):
-        raise ValueError(f"sample: temperature must be a finite number > 0 (→ 0 is greedy), got {temperature!r}")
+            temperature >= 0 and math.isfinite(temperature)):
+        raise ValueError(f"sample: temperature must be a finite number ≥ 0 (0 is greedy), got {temperature!r}")
 
 
 def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, temperature: float = 1.0,
@@ -73,7 +73,7 @@ def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, tempe
         vocabulary: the characters the model was trained on.
         prompt: the text to continue (every character must be in the vocabulary).
         length: how many characters to generate.
-        temperature: τ > 0 (see the module docstring).
+        temperature: τ ≥ 0 (see the module docstring); 0 always takes the likeliest character.
         rng: the random generator; the same seed gives the same text.
     """
     _check(vocabulary, prompt, length, temperature)
@@ -85,9 +85,13 @@ def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, tempe
         with no_grad():
             logits, state = model(vocabulary.encode(prompt)[None], None)
             for _ in range(length):
-                scores = logits.data[0, -1].astype(np.float64) / temperature
-                p = np.exp(scores - scores.max())
-                token = int(rng.choice(len(p), p=p / p.sum()))
+                scores = logits.data[0, -1].astype(np.float64)
+                if temperature == 0:  # the limit τ → 0: all the probability on the likeliest character
+                    token = int(scores.argmax())
+                else:
+                    scores = scores / temperature
+                    p = np.exp(scores - scores.max())
+                    token = int(rng.choice(len(p), p=p / p.sum()))
                 generated.append(token)
                 logits, state = model(np.array([[token]]), state)
     finally:

@@ -17,7 +17,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -84,6 +84,7 @@ def train(
     checkpoint_dir: str | os.PathLike | None = None,
     checkpoint_every: int = 100,
     resume: bool = False,
+    on_validation: Callable[[TrainingHistory], None] | None = None,
 ) -> TrainingHistory:
     """Train `model` for `iterations` batches of the token streams; returns a `TrainingHistory`.
 
@@ -101,6 +102,8 @@ def train(
         checkpoint_dir: save a checkpoint there every `checkpoint_every` iterations and at the
             end (`language_model.checkpoint`); with `resume=True`, continue from it: the run
             then ends with the same weights as one that was never interrupted.
+        on_validation: called as ``on_validation(history)`` after each validation, as it happens
+            (the command line prints its per-epoch lines with it).
     """
     if loss_reduction not in ("mean", "sum"):
         raise ValueError(f"train: loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
@@ -139,8 +142,7 @@ def train(
             history.loss.append(value)
             history.characters += targets.size
             if validation is not None and eval_every and (it + 1) % eval_every == 0 and it + 1 < iterations:
-                history.validation_iterations.append(it + 1)
-                history.validation_loss.append(evaluate(model, validation))
+                _validate(model, validation, it + 1, history, on_validation)
             elapsed = time.perf_counter() - started
             bar.update(1, loss=value, chars_per_s=history.characters / max(elapsed, 1e-9))
             if checkpoint_dir is not None and ((it + 1) % checkpoint_every == 0 or it + 1 == iterations):
@@ -148,6 +150,14 @@ def train(
                 save_char_checkpoint(checkpoint_dir, model, optimizer, it + 1, detach_state(state), history, settings)
     history.seconds = time.perf_counter() - started
     if validation is not None:
-        history.validation_iterations.append(iterations)
-        history.validation_loss.append(evaluate(model, validation))
+        _validate(model, validation, iterations, history, on_validation)
     return history
+
+
+def _validate(model: Layer, validation: np.ndarray, iteration: int, history: TrainingHistory,
+              on_validation: Callable[[TrainingHistory], None] | None) -> None:
+    """Measure the held-out text after `iteration`, record it, and tell `on_validation`."""
+    history.validation_iterations.append(iteration)
+    history.validation_loss.append(evaluate(model, validation))
+    if on_validation is not None:
+        on_validation(history)

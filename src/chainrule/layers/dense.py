@@ -53,6 +53,16 @@ class Dense(LazilyBuilt):
     ) -> None:
         super().__init__()
         check_count("Dense(neurons)", "neurons", neurons)
+        if isinstance(activation, (int, np.integer)) and not isinstance(activation, bool):
+            raise TypeError(
+                f"Dense({neurons}, {activation}): the second argument is the activation. Dense takes its number of "
+                f"outputs and reads its inputs from the data (PyTorch's Linear(in, out) takes both): did you mean "
+                f"Dense({activation}, input_size={neurons})?")
+        if isinstance(activation, str) and activation.lower() == "softmax":
+            raise ValueError(
+                f"Dense({neurons}, 'softmax'): the loss applies the softmax — SoftmaxCrossEntropy takes the last "
+                f"layer's raw outputs (logits), so write Dense({neurons}); for probabilities, apply cr.softmax to "
+                "net.predict(X)")
         if weight_init not in SCHEMES:
             raise ValueError(f"Dense: weight_init must be one of {SCHEMES}, got {weight_init!r}")
         self.neurons = int(neurons)

@@ -134,6 +134,12 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     t = _as_target(target, _dtype_of(logits), logits, "softmax_cross_entropy")
     classes = shape[-1]
     if t.dtype.kind in "iub":
+        if classes == 1 and t.size and t.max() >= 1:
+            raise ValueError(
+                "softmax_cross_entropy: the last layer has 1 output, and a softmax over one class is always 1 "
+                f"(nothing to learn), but the labels go up to {t.max()}; for yes/no labels give the last layer "
+                "2 outputs (Dense(2)) or keep 1 output and use BinaryCrossEntropy()"
+            )
         if t.shape != shape[:-1]:
             raise ValueError(
                 f"softmax_cross_entropy: integer labels need shape {shape[:-1]} for logits {shape}, got {t.shape}"

@@ -154,17 +154,27 @@ class CosineDecay(LRSchedule):
     same epochs. (torch users often pass T_max = E, which never quite reaches
     eta_min; we choose the last epoch to use lr_f, as the book's decays do.)
 
+    With ``final_at="end"`` the half cosine spans E epochs instead, t = e/E: the
+    last epoch still learns (at a small rate) and lr_f is where the rate would be
+    after it — torch's ``T_max=E``. Use it when lr_f is 0, so that no epoch is
+    spent at rate 0.
+
     Args:
         final_lr: lr_f ≥ 0.
+        final_at: "last" (the last epoch uses lr_f) or "end" (lr_f after the last epoch).
     """
 
     final_lr: float = 0.0
+    final_at: str = "last"
 
     def __post_init__(self):
         _check("final_lr", self.final_lr)
+        if self.final_at not in ("last", "end"):
+            raise ValueError(f"CosineDecay: final_at must be 'last' or 'end', got {self.final_at!r}")
 
     def _lr(self, epoch, total_epochs, base_lr):
-        return _cosine(_progress(epoch, total_epochs), base_lr, self.final_lr)
+        t = epoch / total_epochs if self.final_at == "end" else _progress(epoch, total_epochs)
+        return _cosine(t, base_lr, self.final_lr)
 
 
 @dataclass(frozen=True)

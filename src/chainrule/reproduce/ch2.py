@@ -30,18 +30,14 @@ import numpy as np
 
 import chainrule as cr
 from chainrule.data import book_split, load_boston
-from chainrule.reproduce.table import Row, at_most
+from chainrule.metrics import mae_rmse
+from chainrule.reproduce.table import Row, at_most, progress
 
 BOOK = {
     "linear": {"MAE": 3.5644, "RMSE": 5.0497},
     "closed": {"MAE": 3.5671, "RMSE": 5.0476},
     "network": {"MAE": 2.5951, "RMSE": 3.8851},
 }
-
-
-def mae_rmse(predictions: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    error = predictions.reshape(-1) - y.reshape(-1)
-    return float(np.abs(error).mean()), float(np.sqrt((error**2).mean()))
 
 
 def closed_form(X_train: np.ndarray, y_train: np.ndarray) -> tuple[np.ndarray, float]:
@@ -116,6 +112,9 @@ def _train_network(data: tuple, seed: int, n_iter: int, book_bias_bug: bool = Fa
         return mae_rmse(network_model(cr.Tensor(X_test, dtype=np.float64), weights).data, y_test)
 
 
+QUICK = "2,000 iterations per network instead of 10,000, 3 seeds instead of 5"
+
+
 def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -> list[Row]:
     X, y = load_boston(root)
     data = book_split(X, y)
@@ -135,6 +134,7 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
     with cr.no_grad():
         mae, rmse = mae_rmse(linear_model(cr.Tensor(X_test, dtype=np.float64), weights).data, y_test)
     seconds = time.perf_counter() - started
+    progress("linear regression, gradient descent", seconds)
     for metric, value, reference in (("MAE", mae, closed_mae), ("RMSE", rmse, closed_rmse)):
         rows.append(Row("linear regression, gradient descent (book's seed)", metric, value, BOOK["linear"][metric],
                         bar="closed form ± 0.01", passed=abs(value - reference) <= 0.01, seconds=seconds))
@@ -144,6 +144,7 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
     book_mae, book_rmse = _train_network(data, 180807, n_iter, book_bias_bug=True)
     seconds = time.perf_counter() - started
     label = "13-sigmoid-1 network, the book's update incl. its hidden-bias bug (book's seed)"
+    progress(label, seconds)
     rows.append(Row(label, "MAE", book_mae, BOOK["network"]["MAE"], seconds=seconds))
     rows.append(Row(label, "RMSE", book_rmse, BOOK["network"]["RMSE"], seconds=seconds))
 
@@ -155,6 +156,7 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
     results = [own] + [_train_network(data, seed, n_iter) for seed in seeds[1:]]
     seconds = time.perf_counter() - started
     label = f"13-sigmoid-1 network, correct gradients (mean of {len(seeds)} seeds)"
+    progress(label, seconds)
     for position, metric, limit in ((0, "MAE", 2.65), (1, "RMSE", 3.95)):
         value = float(np.mean([r[position] for r in results]))
         bar, check = at_most(limit)

@@ -76,6 +76,9 @@ def train_replaying_the_book(hidden: list[int], data: tuple, epochs: int = 50, b
     return net
 
 
+QUICK = "10 epochs instead of 50, 2 seeds instead of 5"
+
+
 def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -> list[Row]:
     X, y = load_boston(root)
     data = book_split(X, y)
@@ -98,7 +101,8 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
         for seed in range(2 if quick else 5):
             net = build(hidden, seed)
             trainer = cr.Trainer(net, cr.SGD(lr=0.01), quiet=True)
-            trainer.fit(X_train, y_train, X_test, y_test, epochs=epochs, eval_every=10, batch_size=32, seed=seed)
+            trainer.fit(X_train, y_train, X_test, y_test, epochs=epochs, eval_every=10, batch_size=32, seed=seed,
+                        early_stopping=True, patience=1)  # the book's Trainer: early stopping on the test loss
             scores.append(mae_rmse(net.predict(X_test), y_test))
         seconds = time.perf_counter() - started
         label = f"{name}, our Trainer (mean of {len(scores)} seeds; min–max MAE " \

@@ -68,6 +68,9 @@ def _optimizer(name: str):
     return AdaGrad(lr=LR, clip_value=CLIP_VALUE) if name == "adagrad" else SGD(lr=LR, clip_value=CLIP_VALUE)
 
 
+QUICK = "16 hidden units, 40 iterations on the first 6,000 characters"
+
+
 def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -> list[Row]:
     """Train each configuration (quick: a tiny model on a slice of the text) and compare with PyTorch."""
     text = load_text("dlfs", root)

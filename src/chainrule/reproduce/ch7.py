@@ -127,6 +127,9 @@ def save_reconstructions(path: str, inputs: np.ndarray, outputs: np.ndarray) -> 
     return True
 
 
+QUICK = "each network on 300 training images, tested on 200"
+
+
 def run(root: str | None = None, quick: bool = False, with_torch: bool = True, png: str | None = None) -> list[Row]:
     data = standardized_mnist(root, quick)
     rows = []

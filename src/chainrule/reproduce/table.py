@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,6 +22,11 @@ class Row:
     bar: str = ""
     passed: bool | None = None
     seconds: float | None = None
+
+
+def progress(what: str, seconds: float | None = None) -> None:
+    """Say on stderr that an experiment is done (and how long it took), while the chapter runs."""
+    print(f"  done: {what}" + ("" if seconds is None else f"  [{seconds:.1f} s]"), file=sys.stderr, flush=True)
 
 
 def _fmt(value: float | None, metric: str) -> str:

@@ -1,6 +1,6 @@
 """Seeing it: plots of training and of what networks learn, and the computational graph.
 
-The plots need matplotlib, an optional extra (``pip install 'chainrule[plot]'``),
+The plots need matplotlib, an optional extra (``make demo`` installs it; else ``pip install -e ".[plot]"``),
 imported only when a plot is drawn; the graph view needs nothing (and Graphviz's
 ``dot`` program only to turn its text into SVG or PNG).
 

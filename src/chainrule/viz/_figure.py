@@ -1,6 +1,6 @@
 """The one place the plots meet matplotlib: a lazily imported, screen-free figure and its saving.
 
-matplotlib is an optional extra (``pip install 'chainrule[plot]'``); nothing here
+matplotlib is an optional extra (``pip install -e ".[plot]"`` in a checkout; ``make demo`` installs it); nothing here
 imports it until a plot is asked for. Figures are made with
 ``matplotlib.figure.Figure`` on an Agg canvas, not with ``pyplot``: no window,
 no global list of open figures, so a script or a server can draw thousands.
@@ -9,6 +9,8 @@ no global list of open figures, so a script or a server can draw thousands.
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ from chainrule.tensor import Tensor
 
 DPI = 100  # pixels per inch of every saved PNG: a figure of 6.4×4.8 inches gives 640×480 pixels
 
-INSTALL_HINT = "pip install 'chainrule[plot]'  (or: pip install matplotlib)"
+# Into the very environment running chainrule (`make demo`'s .venv installs it already); from a checkout,
+# `pip install -e ".[plot]"` does the same (`pip install 'chainrule[plot]'` would fetch another chainrule).
+INSTALL_HINT = f"{shlex.quote(sys.executable)} -m pip install matplotlib  (from a checkout: pip install -e \".[plot]\")"
 
 
 def require_matplotlib() -> None:

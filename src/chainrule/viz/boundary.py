@@ -7,7 +7,7 @@ chance) and strong where it is sure. The training points are drawn on top.
 `tutorial_boundaries` is the second tutorial's convnetjs demo: the same data
 learned by three small networks, side by side.
 
-Needs matplotlib (``pip install 'chainrule[plot]'``).
+Needs matplotlib (``pip install -e ".[plot]"`` in a checkout; ``make demo`` installs it).
 """
 
 from __future__ import annotations

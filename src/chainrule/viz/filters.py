@@ -5,7 +5,7 @@ weights as an image shows the pattern it responds to most (an edge, a stroke,
 a blob). Weights are drawn with a diverging colour map centred on zero: red
 pixels add to the response, blue ones subtract, white ones are ignored.
 
-Needs matplotlib (``pip install 'chainrule[plot]'``).
+Needs matplotlib (``pip install -e ".[plot]"`` in a checkout; ``make demo`` installs it).
 """
 
 from __future__ import annotations

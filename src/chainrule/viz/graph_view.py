@@ -13,13 +13,16 @@ text format of Graphviz, with
   that flowed back (in red);
 * a last edge from the final operation to an ``output`` node, with the result.
 
-Leaves keep their gradient after ``backward()`` anyway; an intermediate tensor
-keeps it only when asked (``Tensor.retain_grad()``), and the graph itself only
-with ``backward(retain_graph=True)``. So, to see every gradient::
+The graph can be drawn after a plain ``backward()``, as PyTorch users draw
+theirs: backward frees the arrays saved for the gradients, but keeps what the
+picture needs (`chainrule.autograd.GraphTrace`) — the links, the shapes, and the
+values and gradients of small tensors (up to 16 elements)::
 
-    retain_graph_grads(y)            # before backward: keep every gradient
-    y.backward(retain_graph=True)    # keep the graph, so it can still be drawn
-    graph(y, "y.svg")
+    y.backward()
+    graph(y, "y.svg")                # values and gradients on the edges
+
+With ``backward(retain_graph=True)`` the graph itself stays; `retain_graph_grads`
+before it then keeps every intermediate gradient, of any size, in ``.grad``.
 
 >>> import chainrule as cr
 >>> x = cr.Tensor(2.0, requires_grad=True, name="x")
@@ -101,7 +104,7 @@ def _operations(root: Tensor) -> list[Operation]:
 
 
 def _check_alive(op: Operation) -> None:
-    if op.released or not hasattr(op, "inputs"):
+    if not hasattr(op, "inputs"):  # released without a trace
         raise RuntimeError(
             f"graph: the graph was freed by backward() (at {op.name}); to draw a graph after its "
             "backward pass, call backward(retain_graph=True), and retain_graph_grads(root) before it "
@@ -175,9 +178,10 @@ def graph(
             if tensor._op is not None:
                 sources.append(op_ids[id(tensor._op)])
                 continue
-            node = leaf_ids.get(id(tensor))
+            key = getattr(tensor, "key", id(tensor))  # a traced constant: the id of the tensor it stands for
+            node = leaf_ids.get(key)
             if node is None:
-                node = leaf_ids[id(tensor)] = f"leaf{len(leaf_ids)}"
+                node = leaf_ids[key] = f"leaf{len(leaf_ids)}"
                 lines.append(f"  {node} [label={_quoted(_leaf_label(tensor))}, {_LEAF_STYLE}];")
             sources.append(node)
         node = op_ids[id(op)] = f"op{len(op_ids)}"
@@ -207,10 +211,11 @@ class _EdgeLabels:
         if tensor._op is not None and tensor._op.multiple_outputs:
             rows.append((_VALUE_COLOUR, f"output {tensor._index}"))
         small = tensor.size <= self.max_elements
-        if self.show_values and small:
+        if self.show_values and small and tensor.data is not None:
             rows.append((_VALUE_COLOUR, _format_array(tensor.data)))
-        if self.show_grads and small and tensor.grad is not None:
-            rows.append((_GRAD_COLOUR, "grad " + _format_array(_as_numpy(tensor.grad))))
+        grad = _grad_of(tensor)
+        if self.show_grads and small and grad is not None:
+            rows.append((_GRAD_COLOUR, "grad " + _format_array(_as_numpy(grad))))
         if not rows:
             return ""
         body = "<br/>".join(
@@ -221,6 +226,14 @@ class _EdgeLabels:
         return f" [label=<{body}>]"
 
 
+def _grad_of(tensor: Any) -> Any:
+    """Its `.grad`; for an intermediate tensor whose graph backward freed, the gradient the trace kept."""
+    if tensor.grad is not None or tensor._op is None:
+        return tensor.grad
+    grads = getattr(tensor._op, "released_grads", None)
+    return None if grads is None else grads[tensor._index]
+
+
 def _leaf_label(tensor: Tensor, default: str | None = None) -> str:
     """Its name; else, for a one-number constant (the 1 of ``x + 1``), that number; else what it is."""
     name = tensor.name or default
@@ -228,13 +241,16 @@ def _leaf_label(tensor: Tensor, default: str | None = None) -> str:
         if tensor.requires_grad:
             name = "tensor"
         else:
-            name = _number(tensor.data.reshape(())) if tensor.size == 1 else "constant"
+            name = _number(tensor.data.reshape(())) if tensor.size == 1 and tensor.data is not None else "constant"
     return f"{name}\n{_shape(tensor.shape)}"
 
 
 def _op_label(op: Operation) -> str:
-    values = op.output_values if op.multiple_outputs else (op.output_values,)
-    return f"{op.name}\n{', '.join(_shape(v.shape) for v in values)}"
+    if op.released:
+        shapes = op.output_shapes
+    else:
+        shapes = [v.shape for v in (op.output_values if op.multiple_outputs else (op.output_values,))]
+    return f"{op.name}\n{', '.join(_shape(shape) for shape in shapes)}"
 
 
 def _shape(shape: tuple[int, ...]) -> str:

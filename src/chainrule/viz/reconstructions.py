@@ -1,6 +1,6 @@
 """Autoencoder reconstructions: each input image above what the network made of it.
 
-Needs matplotlib (``pip install 'chainrule[plot]'``).
+Needs matplotlib (``pip install -e ".[plot]"`` in a checkout; ``make demo`` installs it).
 """
 
 from __future__ import annotations
