@@ -40,9 +40,10 @@ class MeanSquaredError(Operation):
 class SoftmaxCrossEntropy(Operation):
     """L = −(1/M) Σ_m Σ_c t_mc · log softmax(x_m)_c, classes on the last axis.
 
-    With s = softmax(x_m) and Σ_c t_mc = 1:  ∂L/∂x_mc = (s_mc − t_mc)/M.
-    Targets are class indices (shape x.shape[:-1]) or rows of probabilities
-    (one-hot, shape x.shape).
+    With s = softmax(x_m), ∂ log s_mk/∂x_mc = [k = c] − s_mc, so
+    ∂L/∂x_mc = (s_mc·Σ_k t_mk − t_mc)/M, which is (s_mc − t_mc)/M when Σ_k t_mk = 1.
+    Targets are class indices (shape x.shape[:-1]) or rows of weights (one-hot or
+    soft, shape x.shape; rows need not sum to 1).
     """
 
     second_order = False
@@ -68,7 +69,9 @@ class SoftmaxCrossEntropy(Operation):
         if self.target.dtype.kind in "iu":
             grad[np.arange(count), self.labels] -= 1
         else:
-            grad -= self.target.reshape(grad.shape)
+            target = self.target.reshape(grad.shape)
+            grad *= target.sum(axis=1, keepdims=True)  # Σ_k t_mk: 1 for one-hot rows
+            grad -= target
         grad *= g / count
         return grad.reshape(x.shape)
 
