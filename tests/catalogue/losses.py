@@ -31,7 +31,7 @@ def _mse_samples(rng):
     return [Sample([values(rng, s)], {"target": values(rng, s)}, f"{s}") for s in ((3, 2), (), (1,), (4,))]
 
 
-def _bce_samples(rng):
+def _bce_logit_samples(rng):
     return [Sample([values(rng, s)], {"target": t}, name) for s, t, name in (
         ((3, 2), np.array([[0.0, 1.0], [1.0, 0.2], [0.5, 0.0]]), "soft"),
         ((4,), np.array([1.0, 0.0, 1.0, 1.0]), "hard"),
@@ -40,12 +40,25 @@ def _bce_samples(rng):
                  "saturating", fd=False)]
 
 
+def _bce_samples(rng):
+    """Probabilities in (0, 1), and exactly 0 and 1 (PyTorch floors each log at −100)."""
+    return [Sample([values(rng, s, "unit")], {"target": t}, name) for s, t, name in (
+        ((3, 2), np.array([[0.0, 1.0], [1.0, 0.2], [0.5, 0.0]]), "soft"),
+        ((4,), np.array([1.0, 0.0, 1.0, 1.0]), "hard"),
+        ((), np.array(0.3), "0d"),
+    )] + [Sample([np.array([0.0, 1.0, 0.0, 1.0, 1e-30])], {"target": np.array([0.0, 1.0, 1.0, 0.0, 0.5])},
+                 "p-at-0-and-1", fd=False)]
+
+
 ENTRIES = [
     Entry("ops.softmax_cross_entropy", lambda x, target: cr.ops.softmax_cross_entropy(x, target), _torch_ce,
-          _ce_samples),
+          _ce_samples, second_order=True),
     Entry("ops.mean_squared_error", lambda x, target: cr.ops.mean_squared_error(x, target),
-          lambda x, target: torch().nn.functional.mse_loss(x, to_torch(target)), _mse_samples),
-    Entry("ops.binary_cross_entropy", lambda x, target: cr.ops.binary_cross_entropy(x, target),
+          lambda x, target: torch().nn.functional.mse_loss(x, to_torch(target)), _mse_samples, second_order=True),
+    Entry("ops.binary_cross_entropy", lambda p, target: cr.ops.binary_cross_entropy(p, target),
+          lambda p, target: torch().nn.functional.binary_cross_entropy(p, to_torch(target)), _bce_samples,
+          second_order=True),
+    Entry("ops.binary_cross_entropy_with_logits", lambda x, target: cr.ops.binary_cross_entropy_with_logits(x, target),
           lambda x, target: torch().nn.functional.binary_cross_entropy_with_logits(x, to_torch(target)),
-          _bce_samples),
+          _bce_logit_samples, second_order=True),
 ]
