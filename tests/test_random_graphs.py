@@ -97,29 +97,21 @@ def _run(framework, arrays, steps, outputs, weights):
 
 def _gradients(framework, arrays, steps, outputs, weights, mode, v):
     leaves, loss = _run(framework, arrays, steps, outputs, weights)
-    if framework == "cr":
-        if mode == "create_graph":
-            grads = cr.grad(loss, leaves, create_graph=True, allow_unused=True)
-            s = sum((g * vi).sum() for g, vi in zip(grads, v) if g is not None)
-            if not isinstance(s, cr.Tensor) or not s.requires_grad:
-                return [np.zeros(a.shape) for a in arrays]
-            s.backward()
+    if mode == "create_graph":  # differentiate ⟨∇loss, v⟩ again: a Hessian-vector product
+        if framework == "cr":
+            grads, v = cr.grad(loss, leaves, create_graph=True, allow_unused=True), v
         else:
-            loss.backward(retain_graph=mode == "retain_graph")
-            if mode == "retain_graph":
-                loss.backward()
-        return [np.zeros(a.shape) if t.grad is None else t.grad.data for t, a in zip(leaves, arrays)]
-    if mode == "create_graph":
-        grads = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
-        s = sum((g * torch.from_numpy(vi)).sum() for g, vi in zip(grads, v) if g is not None)
-        if not torch.is_tensor(s) or not s.requires_grad:
-            return [np.zeros(a.shape) for a in arrays]
-        s.backward()
+            grads = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+            v = [torch.from_numpy(vi) for vi in v]
+        s = sum((g * vi).sum() for g, vi in zip(grads, v) if g is not None)
+        if getattr(s, "requires_grad", False):
+            s.backward()
     else:
         loss.backward(retain_graph=mode == "retain_graph")
         if mode == "retain_graph":
-            loss.backward()
-    return [np.zeros(a.shape) if t.grad is None else t.grad.numpy() for t, a in zip(leaves, arrays)]
+            loss.backward()  # the gradients accumulate
+    return [np.zeros(a.shape) if t.grad is None else np.asarray(t.grad.data if framework == "cr" else t.grad.numpy())
+            for t, a in zip(leaves, arrays)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
