@@ -88,7 +88,9 @@ def gradcheck(
             down = weighted_loss().item()
             flat[i] = original
             numeric.reshape(-1)[i] = (up - down) / (2 * eps)
-        error = np.abs(grad - numeric) - (atol + rtol * np.abs(numeric))
+        error = np.asarray(np.abs(grad - numeric) - (atol + rtol * np.abs(numeric)))
+        error[np.isnan(grad) != np.isnan(numeric)] = np.inf  # a NaN on one side only is a failure
+        error[np.isnan(grad) & np.isnan(numeric)] = -np.inf
         if error.size and error.max() > 0:
             worst = np.unravel_index(int(np.argmax(error)), error.shape)
             message = (
@@ -108,7 +110,7 @@ def _as_float64(x: Any) -> Tensor:
                 f"gradcheck needs float64 inputs for accurate finite differences, got {x.dtype}; "
                 "pass Tensor(..., dtype=np.float64) or a NumPy array"
             )
-        if not x.data.flags.writeable or x.data.base is not None:
-            x.data = np.array(x.data)
+        if not x.data.flags.writeable or x.data.base is not None or not x.data.flags.c_contiguous:
+            x.data = np.array(x.data, order="C")  # perturbed through a flat view, which must not be a copy
         return x
-    return Tensor(np.array(x, dtype=np.float64), requires_grad=True, dtype=np.float64)
+    return Tensor(np.array(x, dtype=np.float64, order="C"), requires_grad=True, dtype=np.float64)
