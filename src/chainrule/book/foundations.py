@@ -6,7 +6,7 @@ the matrix functions' gradients here come from chainrule's engine
 the book's central differences approximate.
 
 >>> import numpy as np
->>> float(deriv(np.square, np.array(3.0)))  # (3.001² − 2.999²) / 0.002
+>>> round(float(deriv(np.square, np.array(3.0))), 6)  # (3.001² − 2.999²) / 0.002
 6.0
 """
 
