@@ -102,6 +102,15 @@ def namespace():
 
 def torch_cell(ns, hidden, last, loss, optimizer, weight_init, dtype):
     """The cell's semantics in PyTorch: the book's draws, shuffles, update rule, decay and early stopping."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a few hundred tiny steps: threads only contend
+    try:
+        return _torch_cell(ns, hidden, last, loss, optimizer, weight_init, dtype)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _torch_cell(ns, hidden, last, loss, optimizer, weight_init, dtype):
     acts = {"Tanh": torch.tanh, "Sigmoid": torch.sigmoid, "ReLU": torch.relu, "Linear": lambda v: v}
     X, Y = ns["X_train"], ns["train_labels"]
     Xt = torch.tensor(ns["X_test"], dtype=dtype)
