@@ -1,0 +1,121 @@
+"""The backprop tutorial's first steps, with chainrule: f = wx + b, the chain rule, and a 10 → 5 → 2 network.
+
+1. f = w·x + b at x = 3: ∂f/∂w = x, ∂f/∂b = 1, ∂f/∂x = w.
+2. f = (w + z)·y: ∂f/∂w = ∂f/∂z = y, ∂f/∂y = w + z (the sum passes its gradient on unchanged).
+3. The tutorial's classes nn (fully connected), sigmoid and MSE, trained on one sample,
+   10 inputs → 5 → 2, with the fixes to its printed code (an undefined dz, a reshape where
+   a transpose is meant, a sigmoid backward that ignored its input, an MSE backward with the
+   wrong sign); chainrule's Dense / Sigmoid / MeanSquaredError give the same gradients.
+
+Run: python examples/backprop_basics.py [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import chainrule as cr
+
+
+def neuron(x: float = 3.0, w: float = 2.0, b: float = 1.0) -> tuple[float, float, float, float]:
+    """f = w·x + b and its gradients (∂f/∂w, ∂f/∂b, ∂f/∂x) by the backward pass."""
+    xt, wt, bt = (cr.Tensor(v, dtype=np.float64, requires_grad=True) for v in (x, w, b))
+    f = wt * xt + bt
+    f.backward()
+    return f.item(), wt.grad.item(), bt.grad.item(), xt.grad.item()
+
+
+def sum_times(w: float = 1.0, z: float = 2.0, y: float = -4.0) -> tuple[float, float, float, float]:
+    """f = (w + z)·y and (∂f/∂w, ∂f/∂z, ∂f/∂y)."""
+    wt, zt, yt = (cr.Tensor(v, dtype=np.float64, requires_grad=True) for v in (w, z, y))
+    f = (wt + zt) * yt
+    f.backward()
+    return f.item(), wt.grad.item(), zt.grad.item(), yt.grad.item()
+
+
+class FullyConnected:
+    """The tutorial's `nn`: y = x·W + b; backward(dz) → dz·Wᵀ (a transpose, not a reshape)."""
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
+        self.W, self.b = rng.normal(0, 0.5, (n_in, n_out)), np.zeros(n_out)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        self.dW, self.db = self.x.T @ dz, dz.sum(axis=0)
+        return dz @ self.W.T
+
+    def update(self, lr: float) -> None:
+        self.W -= lr * self.dW
+        self.b -= lr * self.db
+
+
+class Sigmoid:
+    """σ(x); backward uses σ of the input seen in forward: dz ∘ σ(1 − σ)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.s = 1 / (1 + np.exp(-x))
+        return self.s
+
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        return dz * self.s * (1 - self.s)
+
+
+class MSE:
+    """mean((p − t)²); backward 2(p − t)/M (the tutorial's printed sign was reversed)."""
+
+    def forward(self, p: np.ndarray, t: np.ndarray) -> float:
+        self.p, self.t = p, t
+        return float(np.mean((p - t) ** 2))
+
+    def backward(self) -> np.ndarray:
+        return 2 * (self.p - self.t) / self.p.size
+
+
+def train_one_sample(steps: int, seed: int = 0) -> tuple[list[float], bool]:
+    """The 10 → 5 → 2 network on one sample: the losses, and whether chainrule's first gradients agree."""
+    rng = np.random.default_rng(seed)
+    sample, target = rng.normal(size=(1, 10)), np.array([[0.2, 0.9]])
+    layers = [FullyConnected(10, 5, rng), Sigmoid(), FullyConnected(5, 2, rng), Sigmoid()]
+    dense_layers = [layer for layer in layers if isinstance(layer, FullyConnected)]
+    net = cr.NeuralNetwork([cr.Dense(5, cr.Sigmoid(), input_size=10), cr.Dense(2, cr.Sigmoid(), input_size=5)],
+                           cr.MeanSquaredError()).to(np.float64)
+    for dense, fc in zip(net.layers, dense_layers):
+        dense.weight.data[...], dense.bias.data[...] = fc.W, fc.b
+    net.train_batch(sample, target)
+    loss_fn, losses, agree = MSE(), [], True
+    for step in range(steps):
+        out = sample
+        for layer in layers:
+            out = layer.forward(out)
+        losses.append(loss_fn.forward(out, target))
+        g = loss_fn.backward()
+        for layer in reversed(layers):
+            g = layer.backward(g)
+        if step == 0:
+            agree = all(np.allclose(d.weight.grad.numpy(), fc.dW) and np.allclose(d.bias.grad.numpy(), fc.db)
+                        for d, fc in zip(net.layers, dense_layers))
+        for layer in dense_layers:
+            layer.update(1.0)
+    return losses, agree
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200)
+    args = parser.parse_args()
+    f, dw, db, dx = neuron()
+    print(f"f = wx + b at x = 3, w = 2, b = 1: f = {f:g}, ∂f/∂w = {dw:g}, ∂f/∂b = {db:g}, ∂f/∂x = {dx:g}")
+    f, dw, dz, dy = sum_times()
+    print(f"f = (w + z)·y at w = 1, z = 2, y = −4: f = {f:g}, ∂f/∂w = {dw:g}, ∂f/∂z = {dz:g}, ∂f/∂y = {dy:g}")
+    losses, agree = train_one_sample(args.steps)
+    print(f"10 → 5 → 2 on one sample: loss {losses[0]:.4f} → {losses[-1]:.6f} in {args.steps} steps")
+    print(f"chainrule's gradients equal the classes': {agree}")
+
+
+if __name__ == "__main__":
+    main()
