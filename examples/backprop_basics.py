@@ -2,10 +2,12 @@
 
 1. f = w·x + b at x = 3: ∂f/∂w = x, ∂f/∂b = 1, ∂f/∂x = w.
 2. f = (w + z)·y: ∂f/∂w = ∂f/∂z = y, ∂f/∂y = w + z (the sum passes its gradient on unchanged).
-3. The tutorial's classes nn (fully connected), sigmoid and MSE, trained on one sample,
-   10 inputs → 5 → 2, with the fixes to its printed code (an undefined dz, a reshape where
-   a transpose is meant, a sigmoid backward that ignored its input, an MSE backward with the
-   wrong sign); chainrule's Dense / Sigmoid / MeanSquaredError give the same gradients.
+3. The tutorial's classes nn (fully connected), sigmoid and MSE (from fc_sigmoid_mse.py), trained
+   on one sample, 10 inputs → 5 → 2. Its printed code had four bugs, fixed in those classes: an
+   undefined dz (the incoming gradient g), a reshape where the transpose Wᵀ is meant, a sigmoid
+   backward that ignored its input (it must use σ of the input seen in forward), and an MSE
+   backward with the wrong sign (2(p − t), not 2(t − p)). chainrule's Dense / Sigmoid /
+   MeanSquaredError give the same gradients.
 
 Run: python examples/backprop_basics.py [--steps N]
 """
@@ -17,6 +19,7 @@ import argparse
 import numpy as np
 
 import chainrule as cr
+from fc_sigmoid_mse import MSE, FullyConnected, Sigmoid  # the tutorial's classes, with its bugs fixed (see there)
 
 
 def neuron(x: float = 3.0, w: float = 2.0, b: float = 1.0) -> tuple[float, float, float, float]:
@@ -33,47 +36,6 @@ def sum_times(w: float = 1.0, z: float = 2.0, y: float = -4.0) -> tuple[float, f
     f = (wt + zt) * yt
     f.backward()
     return f.item(), wt.grad.item(), zt.grad.item(), yt.grad.item()
-
-
-class FullyConnected:
-    """The tutorial's `nn`: y = x·W + b; backward(dz) → dz·Wᵀ (a transpose, not a reshape)."""
-
-    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
-        self.W, self.b = rng.normal(0, 0.5, (n_in, n_out)), np.zeros(n_out)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
-        return x @ self.W + self.b
-
-    def backward(self, dz: np.ndarray) -> np.ndarray:
-        self.dW, self.db = self.x.T @ dz, dz.sum(axis=0)
-        return dz @ self.W.T
-
-    def update(self, lr: float) -> None:
-        self.W -= lr * self.dW
-        self.b -= lr * self.db
-
-
-class Sigmoid:
-    """σ(x); backward uses σ of the input seen in forward: dz ∘ σ(1 − σ)."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.s = 1 / (1 + np.exp(-x))
-        return self.s
-
-    def backward(self, dz: np.ndarray) -> np.ndarray:
-        return dz * self.s * (1 - self.s)
-
-
-class MSE:
-    """mean((p − t)²); backward 2(p − t)/M (the tutorial's printed sign was reversed)."""
-
-    def forward(self, p: np.ndarray, t: np.ndarray) -> float:
-        self.p, self.t = p, t
-        return float(np.mean((p - t) ** 2))
-
-    def backward(self) -> np.ndarray:
-        return 2 * (self.p - self.t) / self.p.size
 
 
 def train_one_sample(steps: int, seed: int = 0) -> tuple[list[float], bool]:

@@ -39,40 +39,21 @@ def eval_regression_model(model, X_test, y_test):
     print("Root mean squared error {:.2f}".format(rmse(preds, y_test)))
 """
 
-CELLS = {
-    "linear regression": """
-lr = NeuralNetwork(
-    layers=[Dense(neurons=1, activation=Linear())],
+CELL = """
+model = NeuralNetwork(
+    layers=[{hidden}Dense(neurons=1, activation=Linear())],
     loss=MeanSquaredError(),
     seed=20190501)
-trainer = Trainer(lr, SGD(lr=0.01))
+trainer = Trainer(model, SGD(lr=0.01))
 trainer.fit(X_train, y_train, X_test, y_test, epochs=50, eval_every=10, seed=20190501)
 print()
-eval_regression_model(lr, X_test, y_test)
-""",
-    "13 sigmoid": """
-nn = NeuralNetwork(
-    layers=[Dense(neurons=13, activation=Sigmoid()),
-            Dense(neurons=1, activation=Linear())],
-    loss=MeanSquaredError(),
-    seed=20190501)
-trainer = Trainer(nn, SGD(lr=0.01))
-trainer.fit(X_train, y_train, X_test, y_test, epochs=50, eval_every=10, seed=20190501)
-print()
-eval_regression_model(nn, X_test, y_test)
-""",
-    "13 sigmoid, 13 sigmoid": """
-dl = NeuralNetwork(
-    layers=[Dense(neurons=13, activation=Sigmoid()),
-            Dense(neurons=13, activation=Sigmoid()),
-            Dense(neurons=1, activation=Linear())],
-    loss=MeanSquaredError(),
-    seed=20190501)
-trainer = Trainer(dl, SGD(lr=0.01))
-trainer.fit(X_train, y_train, X_test, y_test, epochs=50, eval_every=10, seed=20190501)
-print()
-eval_regression_model(dl, X_test, y_test)
-""",
+eval_regression_model(model, X_test, y_test)
+"""
+HIDDEN = "Dense(neurons=13, activation=Sigmoid()),\n            "
+CELLS = {  # the book's three models: linear regression, one hidden layer of 13 sigmoids, two
+    "linear regression": CELL.format(hidden=""),
+    "13 sigmoid": CELL.format(hidden=HIDDEN),
+    "13 sigmoid, 13 sigmoid": CELL.format(hidden=2 * HIDDEN),
 }
 BOOK = {"linear regression": (3.52, 5.01), "13 sigmoid": (2.60, 4.03), "13 sigmoid, 13 sigmoid": (2.45, 3.83)}
 
