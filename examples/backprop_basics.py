@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 
 import chainrule as cr
-from fc_sigmoid_mse import MSE, FullyConnected, Sigmoid  # the tutorial's classes, with its bugs fixed (see there)
+from fc_sigmoid_mse import MSE, FullyConnected, Sigmoid, forward_backward  # the tutorial's classes, with its bugs fixed (see there)
 
 
 def neuron(x: float = 3.0, w: float = 2.0, b: float = 1.0) -> tuple[float, float, float, float]:
@@ -51,13 +51,7 @@ def train_one_sample(steps: int, seed: int = 0) -> tuple[list[float], bool]:
     net.train_batch(sample, target)
     loss_fn, losses, agree = MSE(), [], True
     for step in range(steps):
-        out = sample
-        for layer in layers:
-            out = layer.forward(out)
-        losses.append(loss_fn.forward(out, target))
-        g = loss_fn.backward()
-        for layer in reversed(layers):
-            g = layer.backward(g)
+        losses.append(forward_backward(layers, loss_fn, sample, target)[1])
         if step == 0:
             agree = all(np.allclose(d.weight.grad.numpy(), fc.dW) and np.allclose(d.bias.grad.numpy(), fc.db)
                         for d, fc in zip(net.layers, dense_layers))
