@@ -72,6 +72,18 @@ class MSE:
         return 2 * self.diff / self.diff.size
 
 
+def forward_backward(layers: list, loss_fn: MSE, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
+    """Forward through every layer, the loss, then backward in reverse (each layer keeps its gradients)."""
+    out = x
+    for layer in layers:
+        out = layer.forward(out)
+    loss = loss_fn.forward(out, t)
+    g = loss_fn.backward()
+    for layer in reversed(layers):
+        g = layer.backward(g)
+    return out, loss
+
+
 def nn(steps: int = 3000, lr: float = 2.0, seed: int = 0, report: bool = True) -> tuple[list, list[float]]:
     """The tutorial's loop: forward through every layer, loss, backward in reverse, update."""
     rng = np.random.default_rng(seed)
@@ -79,13 +91,8 @@ def nn(steps: int = 3000, lr: float = 2.0, seed: int = 0, report: bool = True) -
     loss_fn = MSE()
     losses = []
     for step in range(steps + 1):
-        out = X
-        for layer in layers:
-            out = layer.forward(out)
-        losses.append(loss_fn.forward(out, Y))
-        g = loss_fn.backward()
-        for layer in reversed(layers):
-            g = layer.backward(g)
+        out, loss = forward_backward(layers, loss_fn, X, Y)
+        losses.append(loss)
         if report and step % max(1, steps // 6) == 0:
             print(f"step {step:5d}   loss {losses[-1]:.5f}")
         if step < steps:

@@ -20,6 +20,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 # name: (arguments, {TMP} standing for the temporary folder; what the output must contain; what it needs)
 SMALL: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "backprop_basics.py": (["--steps", "50"], ["∂f/∂w = 3", "∂f/∂y = 3", "equal the classes': True"], []),
     "fc_sigmoid_mse.py": (["--steps", "200"], ["gradients: True", "chainrule loss"], []),
     "mnist_curves.py": (["--out", "{TMP}/curves.png", "--epochs", "1", "--samples", "600"],
                         ["test accuracy", "curves drawn to"], ["matplotlib", "mnist"]),

@@ -71,7 +71,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_index", "__weakref__")
-    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of NumPy
+    # NumPy functions on tensors: see "NumPy interop" below and chainrule.array_protocol.
 
     def __init__(
         self,
@@ -246,13 +246,16 @@ class Tensor:
     def abs(self) -> Tensor:
         return _elementwise.abs(self)
 
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
+        _array_protocol.check_reduction_args("sum", numpy_args)  # np.sum(t) passes out=None
         return _reductions.sum(self, axis, keepdims)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
+        _array_protocol.check_reduction_args("mean", numpy_args)  # np.mean(t) passes out=None
         return _reductions.mean(self, axis, keepdims)
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, **numpy_args: Any) -> Tensor:
+        _array_protocol.check_reduction_args("max", numpy_args)  # np.max(t) passes out=None
         return _reductions.max(self, axis, keepdims)
 
     def reshape(self, *shape: int | Iterable[int]) -> Tensor:
@@ -271,6 +274,31 @@ class Tensor:
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return _shape.flatten(self, start_axis, end_axis)
 
+    # ------------------------------------------------------------- NumPy interop
+    # A tensor where NumPy expects an array behaves as a PyTorch tensor does:
+    # np.asarray(t), np.argmax(t, axis=1), float(loss), f"{loss:.3f}", np.sum(t).
+    # NumPy's arithmetic ufuncs on tensors (so also `ndarray * Tensor`) build the graph.
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return _array_protocol.as_array(self.data, dtype, copy)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _array_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(_array_protocol.one_element(self, "bool"))
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        return round(self.item(), ndigits)
+
+    def __format__(self, spec: str) -> str:
+        return _array_protocol.format_tensor(self, spec)
+
 
 _new_tensor = object.__new__
 
@@ -288,6 +316,7 @@ class Parameter(Tensor):
 
 
 # The operations import Tensor from this module, so they are imported last.
+from chainrule import array_protocol as _array_protocol  # noqa: E402
 from chainrule import autograd as _autograd  # noqa: E402
 from chainrule.ops import arithmetic as _arith  # noqa: E402
 from chainrule.ops import elementwise as _elementwise  # noqa: E402

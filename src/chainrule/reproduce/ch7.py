@@ -14,7 +14,7 @@ training set's minimum and maximum (the last tanh's range); SGD lr 0.01 momentum
 batches of 60; one epoch. The book reported a test MSE of 0.0693.
 
 Both of the book's models start from PyTorch's default initialisation, which draws
-weights and biases from U(−1/√fan_in, 1/√fan_in); so do ours (`pytorch_default_init`),
+weights and biases from U(−1/√fan_in, 1/√fan_in); so do ours (`chainrule.book.pytorch.pytorch_default_init`),
 and the PyTorch run of the same call starts from a copy of our weights (see `ch5`).
 """
 
@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 import chainrule as cr
+from chainrule.book.pytorch import pytorch_default_init
 from chainrule.layers import Conv2D, Flatten, Layer
 from chainrule.reproduce.ch5 import (
     has_torch, run_classifier, standardized_mnist, torch_mirror, torch_predictor, train_ours, train_torch,
@@ -53,21 +54,6 @@ class Unflatten(Layer):
 
     def config(self) -> dict[str, Any]:
         return {"shape": self.shape}
-
-
-def pytorch_default_init(net: cr.NeuralNetwork, seed: int = SEED) -> cr.NeuralNetwork:
-    """Redraw every weight and bias from U(−1/√fan_in, 1/√fan_in), PyTorch's default for Linear and Conv2d."""
-    rng = np.random.default_rng(seed)
-    for layer in net.layers:
-        if getattr(layer, "weight", None) is None:
-            continue
-        shape = layer.weight.shape
-        fan_in = shape[0] if isinstance(layer, cr.Dense) else int(np.prod(shape[1:]))
-        bound = 1.0 / np.sqrt(fan_in)
-        layer.weight.data[...] = rng.uniform(-bound, bound, size=shape)
-        if layer.bias is not None:
-            layer.bias.data[...] = rng.uniform(-bound, bound, size=layer.bias.shape)
-    return net
 
 
 def _conv(out_channels: int) -> Conv2D:
