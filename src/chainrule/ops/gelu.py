@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops.scratch import take
 from chainrule.tensor import Tensor
 
 _NODES = 96
@@ -59,19 +60,40 @@ _TERMS = {np.dtype(np.float64): 24, np.dtype(np.float32): 14}
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
-    """The complementary error function 1 − erf(x) on a float array (no gradient; see the module docstring)."""
+    """The complementary error function 1 − erf(x) on a float array (no gradient; see the module docstring).
+
+    Every step writes into work arrays from `scratch` (fresh large arrays cost a page fault per 4 KiB).
+    """
     dtype = x.dtype
     c = _COEFFICIENTS[: _TERMS.get(dtype, 24)].astype(dtype)
-    z = np.abs(x)
-    t = 2 / (2 + z)
-    s2 = 4 * t - 2  # 2·s with s = 2t − 1, for Clenshaw's recurrence b_k = 2s·b_{k+1} − b_{k+2} + c_k
-    b1, b2 = np.zeros_like(x), np.zeros_like(x)
-    for ck in c[:0:-1]:
-        b1, b2 = s2 * b1 - b2 + ck, b1
-    p = s2 * 0.5 * b1 - b2 + c[0]
-    p -= z * z
-    y = t * np.exp(p)
-    return np.where(x < 0, 2 - y, y)
+    t, s2, b0, b1, b2 = (take(x.shape, dtype) for _ in range(5))
+    np.abs(x, out=b0)  # z = |x|
+    np.add(b0, dtype.type(2), out=t)
+    np.divide(dtype.type(2), t, out=t)  # t = 2/(2 + z)
+    np.multiply(t, dtype.type(4), out=s2)
+    s2 -= dtype.type(2)  # 2·s with s = 2t − 1, for Clenshaw's recurrence b_k = 2s·b_{k+1} − b_{k+2} + c_k
+    np.square(b0, out=b0)  # z², kept in b0 until the end of the loop
+    z2, b0 = b0, take(x.shape, dtype)
+    b1.fill(c[-1])
+    b2.fill(0)
+    for ck in c[-2:0:-1]:
+        np.multiply(s2, b1, out=b0)
+        b0 -= b2
+        b0 += ck
+        b0, b1, b2 = b2, b0, b1
+    out = np.empty_like(x)
+    np.multiply(s2, dtype.type(0.5), out=out)  # P = s·b₁ − b₂ + c₀
+    out *= b1
+    out -= b2
+    out += c[0]
+    out -= z2
+    np.exp(out, out=out)
+    out *= t  # erfc(|x|)
+    np.multiply(out, dtype.type(-2), out=b0)  # erfc(x) = 2 − erfc(|x|) for x < 0: add 2 − 2·erfc(|x|) there
+    b0 += dtype.type(2)
+    b0 *= x < 0
+    out += b0
+    return out
 
 
 _SQRT_HALF = 1 / math.sqrt(2)
