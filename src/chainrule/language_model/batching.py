@@ -87,3 +87,39 @@ class SequenceBatcher:
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for i in range(len(self)):
             yield self.batch(i)
+
+
+class RandomWindows:
+    """Batches of B windows of T + 1 characters at random places in the text (how GPTs are trained).
+
+    Batch i draws its B start positions from a generator seeded with (seed, i), so any
+    batch can be made again on its own: a resumed run, or a second framework, sees
+    exactly the same batches. Targets are the inputs shifted by one character.
+    No state is carried between batches (``carries_state = False``).
+
+    >>> inputs, targets = RandomWindows(np.arange(100), batch_size=2, seq_length=4, seed=0).batch(0)
+    >>> inputs.shape, bool((targets == inputs + 1).all())
+    ((2, 4), True)
+    """
+
+    carries_state = False
+
+    def __init__(self, tokens: np.ndarray, batch_size: int, seq_length: int, seed: int = 0) -> None:
+        tokens = np.asarray(tokens)
+        if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
+            raise ValueError(f"RandomWindows: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
+                             f"dtype {tokens.dtype}")
+        for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
+            check_count("RandomWindows", name, value)
+        if len(tokens) < seq_length + 1:
+            raise ValueError(f"RandomWindows: {len(tokens)} tokens are too few for windows of seq_length + 1 = "
+                             f"{seq_length + 1}")
+        self.tokens, self.batch_size, self.seq_length, self.seed = tokens, int(batch_size), int(seq_length), int(seed)
+        self._offsets = np.arange(self.seq_length + 1)
+
+    def batch(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(inputs, targets) of batch i, each (B, T)."""
+        starts = np.random.default_rng([self.seed, i]).integers(0, len(self.tokens) - self.seq_length,
+                                                                self.batch_size)
+        windows = self.tokens[starts[:, None] + self._offsets]
+        return windows[:, :-1], windows[:, 1:]

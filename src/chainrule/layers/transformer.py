@@ -63,14 +63,14 @@ class TransformerBlock(Layer):
         self.attention = CausalSelfAttention(embed_dim, num_heads, dropout, bias)
         self.ln2 = LayerNorm(embed_dim, bias=bias)
         self.fc = Dense(mlp_ratio * embed_dim, input_size=embed_dim, bias=bias)
-        self.activation = GELU(approximate)
+        self.gelu = GELU(approximate)  # not named `activation`: the block is not an activated Dense
         self.proj = Dense(embed_dim, input_size=mlp_ratio * embed_dim, bias=bias)
         self.mlp_dropout = Dropout(dropout)
 
     def forward(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
         x = x + self.attention(self.ln1(x), cache=cache)
         n, t, e = x.shape
-        h = self.activation(self.fc(self.ln2(x).reshape(n * t, e)))
+        h = self.gelu(self.fc(self.ln2(x).reshape(n * t, e)))
         return x + self.mlp_dropout(self.proj(h)).reshape(n, t, e)
 
     def config(self) -> dict[str, Any]:
