@@ -46,8 +46,8 @@ class KVCache:
     def extend(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
         """Remember the new keys and values; return all of them (cached ones first)."""
         if self.keys is not None:
-            k = concat([Tensor(self.keys), k], axis=2)
-            v = concat([Tensor(self.values), v], axis=2)
+            k = concat([Tensor(self.keys, dtype=self.keys.dtype), k], axis=2)
+            v = concat([Tensor(self.values, dtype=self.values.dtype), v], axis=2)
         self.keys, self.values = k.data, v.data
         return k, v
 
