@@ -259,3 +259,34 @@ def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_f
     assert main(options + ["--save", str(straight)]) == 0
     resumed, uninterrupted = load_model(model)[0].state_dict(), load_model(straight)[0].state_dict()
     assert all(np.array_equal(resumed[k], uninterrupted[k]) for k in uninterrupted)
+
+
+def test_char_gpt_trains_samples_with_top_k_and_resumes_exactly_after_ctrl_c(tmp_path, capsys, monkeypatch):
+    from chainrule.optim import AdamW
+
+    model, straight = tmp_path / "g.npz", tmp_path / "straight.npz"
+    options = ["train", "char-gpt", "--quick", "--quiet", "--data", DATA]
+    assert main(options + ["--save", str(straight)]) == 0
+    out = capsys.readouterr().out
+    assert "validation" in out and "mean of 8 held-out batches" in out and "s/iteration" in out
+    assert main(["info", str(straight)]) == 0
+    assert "CharGPT(vocab_size=65, block_size=32, n_layer=1" in capsys.readouterr().out
+    assert main(["evaluate", str(straight), "--data", DATA]) == 0
+    assert "nats/char" in capsys.readouterr().out
+    assert main(["sample", str(straight), "--prompt", "KING", "--length", "20", "--top-k", "3", "--seed", "0"]) == 0
+    assert capsys.readouterr().out.startswith("KING")
+    original, calls = AdamW.step, [0]
+
+    def interrupted_step(self):
+        calls[0] += 1
+        if calls[0] == 55:  # after the checkpoint at iteration 50
+            raise KeyboardInterrupt
+        original(self)
+
+    monkeypatch.setattr(AdamW, "step", interrupted_step)
+    assert main(options + ["--save", str(model)]) == 130
+    assert "after iteration 50 of 60" in capsys.readouterr().err
+    monkeypatch.setattr(AdamW, "step", original)
+    assert main(options + ["--save", str(model), "--resume"]) == 0
+    resumed, uninterrupted = load_model(model)[0].state_dict(), load_model(straight)[0].state_dict()
+    assert all(np.array_equal(resumed[k], uninterrupted[k]) for k in uninterrupted)
