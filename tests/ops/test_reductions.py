@@ -39,3 +39,14 @@ def test_bad_axis_is_explained():
 def test_sum_to_rejects_shapes_that_were_not_broadcast():
     with pytest.raises(ValueError, match="not broadcast from"):
         cr.sum_to(cr.Tensor(np.zeros((3, 4))), (2, 4))
+
+
+def test_max_over_a_nonempty_axis_of_an_empty_tensor():
+    """Only an empty *reduced* axis has no maximum (issue 14, #5)."""
+    x = cr.Tensor(np.zeros((0, 4)), requires_grad=True, dtype=np.float64)
+    y = cr.ops.max(x, axis=1, keepdims=True)
+    assert y.shape == (0, 1)
+    y.sum().backward()
+    assert x.grad.shape == (0, 4)
+    with pytest.raises(ValueError, match="axis of length 0"):
+        cr.ops.max(cr.Tensor(np.zeros((0, 4))), axis=0)
