@@ -16,7 +16,7 @@ from chainrule.layers.sequence import RecurrentOutputs, TimeDistributed
 from chainrule.layers.transformer import GELU, TransformerBlock
 
 __all__ = [
-    "CausalSelfAttention", "GELU", "KVCache", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+    "CausalSelfAttention", "GELU", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
     "Embedding", "GRU", "LSTM", "RNN", "RecurrentOutputs", "TimeDistributed",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D",
     "Activation", "Dense", "Dropout", "Flatten", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid",

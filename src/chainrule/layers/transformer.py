@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np  # noqa: F401 - for the examples
+
 from chainrule.checks import check_count
 from chainrule.layers.activations import Activation
 from chainrule.layers.attention import CausalSelfAttention, KVCache
