@@ -107,3 +107,16 @@ def check_layer_gradients(layer: cr.Layer, x: np.ndarray, **gradcheck_kwargs: An
     layer(x)  # lazily sized layers create their parameters here
     params = layer.parameters()
     cr.gradcheck(lambda inp, *_: layer(inp), [np.asarray(x, dtype=np.float64), *params], **gradcheck_kwargs)
+
+
+def interrupt_step(optimizer: Any, at: int) -> None:
+    """Make `optimizer.step` raise KeyboardInterrupt at its `at`-th call (from 1): a Ctrl-C mid-run."""
+    calls, step = [0], optimizer.step
+
+    def interrupted_step():
+        calls[0] += 1
+        if calls[0] == at:
+            raise KeyboardInterrupt
+        step()
+
+    optimizer.step = interrupted_step

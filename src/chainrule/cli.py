@@ -268,10 +268,18 @@ def _train_char(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.N
     nats = history.validation_loss[-1]
     print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)   [{history.seconds:.0f} s, "
           f"{history.characters_per_second:,.0f} characters/s]")
+    return _save_char_model(recipe, save, extra, args, "", record, "nats/char; test: the held-out text")
+
+
+def _save_char_model(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace, sample_options: str,
+                     record: dict[str, list], what: str) -> int:
+    """Save a trained character model with its vocabulary, say how to sample it, draw its curves if asked."""
+    from chainrule.language_model import save_model
+
     save_model(recipe.model, recipe.vocabulary, save, extra=extra)
-    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8")
+    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8{sample_options}")
     if args.plot:
-        _plot(record, f"{args.name} (nats/char; test: the held-out text)", args.plot)
+        _plot(record, f"{args.name} ({what})", args.plot)
     return 0
 
 
@@ -284,21 +292,15 @@ def _gpt_validation(recipe: Any) -> Any:
 
 def _report_gpt(recipe: Any, history: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
     """After a char-gpt run: each validation, the speed, the saved model (and the curves if asked)."""
-    from chainrule.language_model import save_model
-
     if not args.quiet:
         for iteration, nats in zip(history.validation_iterations, history.validation_loss):
             print(f"iteration {iteration}/{recipe.iterations}  validation {nats:.4f} nats/char")
     nats = history.validation_loss[-1]
     print(f"validation {nats:.4f} nats/char (mean of {len(recipe.validation_batches)} held-out batches)   "
           f"[{history.seconds:.0f} s, {history.seconds / max(len(history.loss), 1):.3f} s/iteration]")
-    save_model(recipe.model, recipe.vocabulary, save, extra=extra)
-    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8 --top-k 10")
-    if args.plot:
-        record = {"train_loss": [], "eval_epochs": history.validation_iterations, "test_loss": history.validation_loss,
-                  "test_accuracy": [], "lr": []}
-        _plot(record, f"{args.name} (validation nats/char per iteration)", args.plot)
-    return 0
+    record = {"train_loss": [], "eval_epochs": history.validation_iterations, "test_loss": history.validation_loss,
+              "test_accuracy": [], "lr": []}
+    return _save_char_model(recipe, save, extra, args, " --top-k 10", record, "validation nats/char per iteration")
 
 
 def _epoch_record(history: Any, per_epoch: int) -> dict[str, list]:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from harness import interrupt_step
 
 import chainrule as cr
 from chainrule.data import Vocabulary
@@ -68,16 +69,8 @@ def _train(tmp_path=None, resume=False, interrupt_at=None):
     model = CharGPT(len(vocab), block_size=8, n_layer=1, n_head=2, n_embd=8)
     model.seed(1)
     optimizer = optimizer_for(model, 12, warmup=3)
-    if interrupt_at is not None:
-        calls, step = [0], optimizer.step
-
-        def interrupted_step():
-            calls[0] += 1
-            if calls[0] == interrupt_at:
-                raise KeyboardInterrupt
-            step()
-
-        optimizer.step = interrupted_step
+    if interrupt_at is not None:  # Ctrl-C during the update of iteration `interrupt_at` (from 1)
+        interrupt_step(optimizer, interrupt_at)
     validation = [RandomWindows(tokens, 4, 8, seed=9).batch(i) for i in range(2)]
     history = train(model, tokens, 12, batch_size=4, seq_length=8, optimizer=optimizer, progress=False,
                     batches=RandomWindows(tokens, 4, 8, seed=2), validate=lambda m: evaluate_batches(m, validation),

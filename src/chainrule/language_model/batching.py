@@ -37,6 +37,17 @@ def split_validation(tokens: np.ndarray, fraction: float = 0.1) -> tuple[np.ndar
     return tokens[:cut], tokens[cut:]
 
 
+def _checked_tokens(caller: str, tokens: np.ndarray, batch_size: int, seq_length: int) -> np.ndarray:
+    """`tokens` as a 1-D integer array, and positive batch_size and seq_length, or a clear error."""
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
+        raise ValueError(f"{caller}: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
+                         f"dtype {tokens.dtype}; encode the text first (Vocabulary.encode)")
+    for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
+        check_count(caller, name, value)
+    return tokens
+
+
 class SequenceBatcher:
     """B parallel contiguous streams over `tokens`, served T steps at a time.
 
@@ -49,12 +60,7 @@ class SequenceBatcher:
     """
 
     def __init__(self, tokens: np.ndarray, batch_size: int, seq_length: int, drop_last: bool = True) -> None:
-        tokens = np.asarray(tokens)
-        if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
-            raise ValueError(f"SequenceBatcher: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
-                             f"dtype {tokens.dtype}; encode the text first (Vocabulary.encode)")
-        for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
-            check_count("SequenceBatcher", name, value)
+        tokens = _checked_tokens("SequenceBatcher", tokens, batch_size, seq_length)
         stream_length = len(tokens) // batch_size
         needed = seq_length + 1 if drop_last else 2
         if stream_length < needed:
@@ -105,12 +111,7 @@ class RandomWindows:
     carries_state = False
 
     def __init__(self, tokens: np.ndarray, batch_size: int, seq_length: int, seed: int = 0) -> None:
-        tokens = np.asarray(tokens)
-        if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
-            raise ValueError(f"RandomWindows: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
-                             f"dtype {tokens.dtype}")
-        for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
-            check_count("RandomWindows", name, value)
+        tokens = _checked_tokens("RandomWindows", tokens, batch_size, seq_length)
         if len(tokens) < seq_length + 1:
             raise ValueError(f"RandomWindows: {len(tokens)} tokens are too few for windows of seq_length + 1 = "
                              f"{seq_length + 1}")
