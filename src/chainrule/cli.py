@@ -373,8 +373,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.model}: its vocabulary is not the one of {name}'s text")
         validation_batches = getattr(recipe, "validation_batches", None)
         nats = _gpt_validation(recipe)(model) if validation_batches else evaluate(model, recipe.validation)
-        print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on "
-              f"{len(recipe.validation):,} held-out characters")
+        where = (f"the mean of {len(validation_batches)} held-out batches" if validation_batches else
+                 f"{len(recipe.validation):,} held-out characters")
+        print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on {where}")
         return 0
     _, _, X_test, y_test = recipe.data
     scores = model.evaluate(X_test, y_test)
