@@ -27,6 +27,11 @@ over pixels. (Viewing x as (N, C, Ho, kh, Wo, kw) and reducing axes 3 and 5 is a
 copy-free, but NumPy's two-axis reduction over short axes measured 5-40× slower than the
 kh·kw elementwise passes, so it is not used.) Outputs and gradients keep the memory
 order of x: a channels-last feature map from `conv2d` stays channels-last.
+
+Second order (create_graph=True): the backward gathers the windows from the input Tensor
+with differentiable indexing (`window_view`) and takes their max or mean with the
+reduction ops, then returns that graph's recorded gradient (`composite_backward`). The
+max's gradient goes to the first maximum in scan order there too.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from chainrule.autograd import Operation
-from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import reductions
+from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size, window_view
 from chainrule.ops.scratch import take_like
 from chainrule.tensor import Tensor
 
@@ -44,7 +50,6 @@ from chainrule.tensor import Tensor
 class _Pool2d(Operation):
     """Shared geometry: kernel, stride, padding, and the strided view at each kernel offset."""
 
-    second_order = False
     pad_value = 0.0
 
     def __init__(self, kernel: Pair, stride: Pair, padding: Pair) -> None:
@@ -79,6 +84,12 @@ class _Pool2d(Operation):
         for view in slices:
             ufunc(y, view, out=y)
         return y
+
+    def definition(self, x: Tensor) -> Tensor:
+        """The pooling from differentiable operations (for second order)."""
+        windows = window_view(x, self.kernel, self.stride, self.padding, pad_value=self.pad_value)
+        reduce = reductions.max if self.pad_value else reductions.mean
+        return reduce(windows, axis=-1)
 
     def _scatter(self, x: np.ndarray, gradient_at: Callable[[int, np.ndarray | None], Any]) -> np.ndarray:
         """∂L/∂x from each offset slice's gradient: gradient_at(o, out) writes it into out, or returns it."""
@@ -124,6 +135,8 @@ class MaxPool2d(_Pool2d):
         return self._reduce(x, np.maximum)
 
     def backward(self, g, x, y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x,), g)[0]
         g = _in_layout_of(y, g)
         # masks[o]: offset o holds the window's first maximum (equal to y, and no earlier offset was)
         masks, taken = [], None
@@ -151,6 +164,8 @@ class AvgPool2d(_Pool2d):
         return y
 
     def backward(self, g, x, y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x,), g)[0]
         share = _in_layout_of(y, g) * g.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
 
         def shared(o: int, out: np.ndarray | None) -> np.ndarray:
