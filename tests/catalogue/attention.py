@@ -23,7 +23,11 @@ def _torch_attention(q, k, v, mask=None, causal=False):
     if causal:
         lower_right = to_torch(causal_mask(q.shape[-2], k.shape[-2]))
         allowed = lower_right if allowed is None else allowed & lower_right
-    return torch().nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+    # written out (softmax(Q·Kᵀ/√d)·V), not F.scaled_dot_product_attention: its CPU kernel has no double backward
+    scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    return torch().softmax(scores, dim=-1) @ v
 
 
 def _qkv(rng, q_shape, k_shape, dv=None):
@@ -82,8 +86,8 @@ def _gelu_samples(rng, approximate):
 
 
 ENTRIES = [
-    Entry("ops.attention", _attention, _torch_attention, _attention_samples),
-    Entry("ops.layer_norm", _layer_norm, _torch_layer_norm, _layer_norm_samples),
+    Entry("ops.attention", _attention, _torch_attention, _attention_samples, second_order=True),
+    Entry("ops.layer_norm", _layer_norm, _torch_layer_norm, _layer_norm_samples, second_order=True),
     Entry("ops.gelu", cr.ops.gelu, lambda x, approximate="none": torch().nn.functional.gelu(x, approximate=approximate),
-          lambda rng: _gelu_samples(rng, "none") + _gelu_samples(rng, "tanh")),
+          lambda rng: _gelu_samples(rng, "none") + _gelu_samples(rng, "tanh"), second_order=True),
 ]

@@ -23,7 +23,9 @@ there. Finally S = s·Q·Kᵀ gives
     ∂L/∂Q = s·(∂L/∂S)·K        ∂L/∂K = s·(∂L/∂S)ᵀ·Q
 
 So backward keeps P (and the dropout mask, if any) besides the inputs and the output O;
-S, P̃ and every exponential are thrown away after the forward pass.
+S, P̃ and every exponential are thrown away after the forward pass. Second order
+(create_graph=True) rebuilds O from matmul, where, softmax and products on the input
+Tensors and differentiates that (`composite_backward`).
 
 Masks. `mask` is boolean, broadcastable to (…, T_q, T_k), True where a query may
 attend to a key (PyTorch's boolean ``attn_mask`` for this function). `causal=True`
@@ -41,14 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd import Operation
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops.activations import softmax
+from chainrule.ops.arithmetic import matmul
+from chainrule.ops.indexing import where
+from chainrule.ops.shape import swapaxes
 from chainrule.tensor import Tensor
 
 
 class Attention(Operation):
     """O = dropout(softmax(s·Q·Kᵀ + mask))·V (derivation in the module docstring)."""
-
-    second_order = False
 
     def __init__(self, scale: float, allowed: np.ndarray | None, keep: np.ndarray | None) -> None:
         self.scale, self.allowed, self.keep = scale, allowed, keep  # keep: the dropout mask scaled by 1/(1 − p)
@@ -65,6 +69,8 @@ class Attention(Operation):
         return np.matmul(s if self.keep is None else s * self.keep, v)
 
     def backward(self, g, q, k, v, o):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (q, k, v), g)
         p = self.p
         weights = p if self.keep is None else p * self.keep
         gv = np.matmul(np.swapaxes(weights, -1, -2), g) if self.needs_grad[2] else None
@@ -78,6 +84,15 @@ class Attention(Operation):
         gq = np.matmul(gp, k) if self.needs_grad[0] else None
         gk = np.matmul(np.swapaxes(gp, -1, -2), q) if self.needs_grad[1] else None
         return _reduce(gq, q.shape), _reduce(gk, k.shape), _reduce(gv, v.shape)
+
+
+    def definition(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """O from primitive operations (for second order)."""
+        s = matmul(q, swapaxes(k, -1, -2)) * q.dtype.type(self.scale)
+        if self.allowed is not None:
+            s = where(self.allowed, s, Tensor(np.array(-np.inf, q.dtype), dtype=q.dtype))
+        p = softmax(s, axis=-1)
+        return matmul(p if self.keep is None else p * self.keep, v)
 
 
 def _reduce(g: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -12,6 +12,14 @@ Tanh form (``approximate="tanh"``), with u = √(2/π)·(x + 0.044715·x³):
 
 Backward keeps Φ(x) (or tanh u) from the forward pass; x is the input.
 
+Second order: with create_graph=True the backward is g ∘ y′(x) with y′ itself an
+operation (`GELUDerivative`), whose derivative is
+
+    y″ = φ(x)·(2 − x²)                                                   (erf form)
+    y″ = sech²u·u′ − x·tanh u·sech²u·u′² + ½·x·sech²u·u″                 (tanh form)
+
+with sech²u = 1 − tanh²u, u′ = √(2/π)(1 + 3·0.044715·x²), u″ = √(2/π)·6·0.044715·x.
+
 NumPy has no erf, so `erfc` is computed here, the way numerical libraries do it:
 for z ≥ 0 and t = 2/(2 + z) ∈ (0, 1], erfc(z) = t·exp(−z² + P(t)) where P is a
 smooth function of t (it tends to log(1/(2√π)) as z → ∞), expanded once, at
@@ -102,10 +110,39 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _CUBIC = 0.044715
 
 
-class GELU(Operation):
-    """y = x·Φ(x) (or its tanh form); ∂L/∂x = g ∘ y′ (derivation in the module docstring)."""
+def _parts(x: np.ndarray, approximate: str) -> tuple[np.ndarray, np.ndarray]:
+    """(Φ(x), φ(x)) for the erf form; (tanh u, u′) for the tanh form."""
+    c = x.dtype.type
+    if approximate == "tanh":
+        return np.tanh(c(_SQRT_2_OVER_PI) * (x + c(_CUBIC) * x * x * x)), c(_SQRT_2_OVER_PI) * (1 + c(3 * _CUBIC) * x * x)
+    return c(0.5) * erfc(-x * c(_SQRT_HALF)), np.exp(c(-0.5) * x * x) * c(_INV_SQRT_2PI)
+
+
+class GELUDerivative(Operation):
+    """y′(x) of GELU as an operation (for second order): ∂L/∂x = g ∘ y″(x) (module docstring)."""
 
     second_order = False
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+
+    def forward(self, x):
+        a, b = _parts(x, self.approximate)
+        if self.approximate == "tanh":
+            return x.dtype.type(0.5) * (1 + a) + x.dtype.type(0.5) * x * (1 - a * a) * b
+        return a + x * b
+
+    def backward(self, g, x, y):
+        c = x.dtype.type
+        a, b = _parts(x, self.approximate)
+        if self.approximate == "tanh":
+            sech2 = 1 - a * a
+            return g * (sech2 * b - x * a * sech2 * b * b + c(0.5) * x * sech2 * c(_SQRT_2_OVER_PI * 6 * _CUBIC) * x)
+        return g * b * (2 - x * x)
+
+
+class GELU(Operation):
+    """y = x·Φ(x) (or its tanh form); ∂L/∂x = g ∘ y′ (derivation in the module docstring)."""
 
     def __init__(self, approximate: str = "none") -> None:
         self.approximate = approximate
@@ -119,6 +156,8 @@ class GELU(Operation):
         return x * self.cdf
 
     def backward(self, g, x, y):
+        if isinstance(g, Tensor):  # create_graph=True: y′ recorded as an operation of x
+            return g * GELUDerivative(self.approximate)(x)
         c = x.dtype.type
         if self.approximate == "tanh":
             th = self.tanh_u

@@ -184,9 +184,8 @@ class LayerNorm(Operation):
 
     The same Jacobian as batch norm's (module docstring), ∂x̂_j/∂x_i = (s/n)(n·δ_ij − 1 − x̂_i·x̂_j),
     taken over a sample's features instead of a channel's batch. Backward keeps x̂ and s.
+    Second order: like `BatchNorm`, from its definition in primitive operations.
     """
-
-    second_order = False
 
     def __init__(self, axes: tuple[int, ...], eps: float, has_weight: bool, has_bias: bool) -> None:
         self.axes, self.eps, self.has_weight, self.has_bias = axes, eps, has_weight, has_bias
@@ -204,6 +203,8 @@ class LayerNorm(Operation):
 
     def backward(self, g, x, *params_and_y):
         params = params_and_y[:-1]
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, *params), g)
         lead = tuple(range(x.ndim - len(self.axes)))
         grads = []
         if self.needs_grad[0]:
@@ -219,6 +220,15 @@ class LayerNorm(Operation):
         if self.has_bias:
             grads.append(g.sum(axis=lead) if self.needs_grad[-1] else None)
         return tuple(grads)
+
+    def definition(self, x: Tensor, *params: Tensor) -> Tensor:
+        """y = γ·(x − μ)/√(σ² + ε) + β from primitive operations (for second order)."""
+        centered = x - reductions.mean(x, self.axes, keepdims=True)
+        y = centered * (reductions.mean(centered * centered, self.axes, keepdims=True) + x.dtype.type(self.eps)) \
+            ** x.dtype.type(-0.5)
+        if self.has_weight:
+            y = y * params[0]
+        return y + params[-1] if self.has_bias else y
 
 
 def layer_norm(x: Any, normalized_shape: int | tuple[int, ...], weight: Any = None, bias: Any = None,
