@@ -120,3 +120,18 @@ def interrupt_step(optimizer: Any, at: int) -> None:
         step()
 
     optimizer.step = interrupted_step
+
+
+def interrupt_class_step(monkeypatch: Any, optimizer_class: type, at: int) -> Callable:
+    """Make every `optimizer_class.step` call count, the `at`-th raising KeyboardInterrupt (a Ctrl-C inside a
+    command that makes its own optimizer); returns the original `step`, to put back with monkeypatch."""
+    original, calls = optimizer_class.step, [0]
+
+    def interrupted_step(self):
+        calls[0] += 1
+        if calls[0] == at:
+            raise KeyboardInterrupt
+        original(self)
+
+    monkeypatch.setattr(optimizer_class, "step", interrupted_step)
+    return original

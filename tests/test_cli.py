@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import interrupt_class_step
 
 import chainrule as cr
 from chainrule.cli import build_parser, main
@@ -238,17 +239,9 @@ def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_f
         tmp_path, capsys, monkeypatch):
     from chainrule.optim import Adam
 
-    original, calls = Adam.step, [0]
-
-    def interrupted_step(self):
-        calls[0] += 1
-        if calls[0] == 60:  # after the checkpoint at iteration 50
-            raise KeyboardInterrupt
-        original(self)
-
     model, straight = tmp_path / "c.npz", tmp_path / "straight.npz"
     options = ["train", "char-lstm", "--quick", "--quiet", "--data", DATA]
-    monkeypatch.setattr(Adam, "step", interrupted_step)
+    original = interrupt_class_step(monkeypatch, Adam, 60)  # after the checkpoint at iteration 50
     assert main(options + ["--save", str(model)]) == 130
     err = capsys.readouterr().err
     assert f"saved in {model}" in err and "after iteration 50 of 104" in err and err.rstrip().endswith("--resume")
@@ -275,15 +268,7 @@ def test_char_gpt_trains_samples_with_top_k_and_resumes_exactly_after_ctrl_c(tmp
     assert "nats/char" in capsys.readouterr().out
     assert main(["sample", str(straight), "--prompt", "KING", "--length", "20", "--top-k", "3", "--seed", "0"]) == 0
     assert capsys.readouterr().out.startswith("KING")
-    original, calls = AdamW.step, [0]
-
-    def interrupted_step(self):
-        calls[0] += 1
-        if calls[0] == 55:  # after the checkpoint at iteration 50
-            raise KeyboardInterrupt
-        original(self)
-
-    monkeypatch.setattr(AdamW, "step", interrupted_step)
+    original = interrupt_class_step(monkeypatch, AdamW, 55)  # after the checkpoint at iteration 50
     assert main(options + ["--save", str(model)]) == 130
     assert "after iteration 50 of 60" in capsys.readouterr().err
     monkeypatch.setattr(AdamW, "step", original)
