@@ -107,3 +107,31 @@ def check_layer_gradients(layer: cr.Layer, x: np.ndarray, **gradcheck_kwargs: An
     layer(x)  # lazily sized layers create their parameters here
     params = layer.parameters()
     cr.gradcheck(lambda inp, *_: layer(inp), [np.asarray(x, dtype=np.float64), *params], **gradcheck_kwargs)
+
+
+def interrupt_step(optimizer: Any, at: int) -> None:
+    """Make `optimizer.step` raise KeyboardInterrupt at its `at`-th call (from 1): a Ctrl-C mid-run."""
+    calls, step = [0], optimizer.step
+
+    def interrupted_step():
+        calls[0] += 1
+        if calls[0] == at:
+            raise KeyboardInterrupt
+        step()
+
+    optimizer.step = interrupted_step
+
+
+def interrupt_class_step(monkeypatch: Any, optimizer_class: type, at: int) -> Callable:
+    """Make every `optimizer_class.step` call count, the `at`-th raising KeyboardInterrupt (a Ctrl-C inside a
+    command that makes its own optimizer); returns the original `step`, to put back with monkeypatch."""
+    original, calls = optimizer_class.step, [0]
+
+    def interrupted_step(self):
+        calls[0] += 1
+        if calls[0] == at:
+            raise KeyboardInterrupt
+        original(self)
+
+    monkeypatch.setattr(optimizer_class, "step", interrupted_step)
+    return original

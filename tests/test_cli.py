@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import interrupt_class_step
 
 import chainrule as cr
 from chainrule.cli import build_parser, main
@@ -239,17 +240,9 @@ def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_f
         tmp_path, capsys, monkeypatch):
     from chainrule.optim import Adam
 
-    original, calls = Adam.step, [0]
-
-    def interrupted_step(self):
-        calls[0] += 1
-        if calls[0] == 60:  # after the checkpoint at iteration 50
-            raise KeyboardInterrupt
-        original(self)
-
     model, straight = tmp_path / "c.npz", tmp_path / "straight.npz"
     options = ["train", "char-lstm", "--quick", "--quiet", "--data", DATA]
-    monkeypatch.setattr(Adam, "step", interrupted_step)
+    original = interrupt_class_step(monkeypatch, Adam, 60)  # after the checkpoint at iteration 50
     assert main(options + ["--save", str(model)]) == 130
     err = capsys.readouterr().err
     interrupted = tmp_path / "c-interrupted.npz"
@@ -259,5 +252,28 @@ def test_ctrl_c_while_training_a_character_model_keeps_a_checkpoint_and_resume_f
     monkeypatch.setattr(Adam, "step", original)
     assert main(options + ["--save", str(model), "--resume"]) == 0
     assert main(options + ["--save", str(straight)]) == 0
+    resumed, uninterrupted = load_model(model)[0].state_dict(), load_model(straight)[0].state_dict()
+    assert all(np.array_equal(resumed[k], uninterrupted[k]) for k in uninterrupted)
+
+
+def test_char_gpt_trains_samples_with_top_k_and_resumes_exactly_after_ctrl_c(tmp_path, capsys, monkeypatch):
+    from chainrule.optim import AdamW
+
+    model, straight = tmp_path / "g.npz", tmp_path / "straight.npz"
+    options = ["train", "char-gpt", "--quick", "--quiet", "--data", DATA]
+    assert main(options + ["--save", str(straight)]) == 0
+    out = capsys.readouterr().out
+    assert "validation" in out and "mean of 8 held-out batches" in out and "s/iteration" in out
+    assert main(["info", str(straight)]) == 0
+    assert "CharGPT(vocab_size=65, block_size=32, n_layer=1" in capsys.readouterr().out
+    assert main(["evaluate", str(straight), "--data", DATA]) == 0
+    assert "nats/char" in capsys.readouterr().out
+    assert main(["sample", str(straight), "--prompt", "KING", "--length", "20", "--top-k", "3", "--seed", "0"]) == 0
+    assert capsys.readouterr().out.startswith("KING")
+    original = interrupt_class_step(monkeypatch, AdamW, 55)  # after the checkpoint at iteration 50
+    assert main(options + ["--save", str(model)]) == 130
+    assert "after iteration 50 of 60" in capsys.readouterr().err
+    monkeypatch.setattr(AdamW, "step", original)
+    assert main(options + ["--save", str(model), "--resume"]) == 0
     resumed, uninterrupted = load_model(model)[0].state_dict(), load_model(straight)[0].state_dict()
     assert all(np.array_equal(resumed[k], uninterrupted[k]) for k in uninterrupted)

@@ -3,6 +3,7 @@
     chainrule train mnist-book              train a named example, save it
     chainrule train toy-2d --plot toy.png   … and draw its curves (and here its decision boundary)
     chainrule train char-lstm               a character-level LSTM on tiny Shakespeare
+    chainrule train char-gpt                a small GPT on tiny Shakespeare (attention, chapter 8)
     chainrule sample runs/char-lstm.npz --prompt "KING" --length 300 --temperature 0.8
     chainrule reproduce ch4                 a chapter's experiments beside the book's numbers
     chainrule evaluate runs/mnist-book.npz  test a saved model on its data set
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                     f"checkpoint is kept\nand the command to resume from it is printed.")
     train.add_argument("name", choices=sorted(RECIPES), help="the example to train (see above)")
     train.add_argument("--epochs", type=_positive, default=None,
-                       help="passes over the training data, or over the text for char-lstm (default: the recipe's)")
+                       help="passes over the training data, or over the text for char-lstm; thousands of iterations "
+                            "for char-gpt (default: the recipe's)")
     train.add_argument("--seed", type=int, default=20190119,
                        help="seed for weights, dropout and data order (default 20190119)")
     train.add_argument("--data", default=None, help=DATA_HELP)
@@ -90,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="under mpiexec -n N: each rank takes B samples, so a step sees N·B (default: the "
                             "recipe's batch is the global batch, split over the ranks, and training gives the "
                             "same weights as one process); pip install 'chainrule[mpi]', see docs/guide/"
-                            "08-data-parallelism.md")
+                            "09-data-parallelism.md")
 
     reproduce = commands.add_parser("reproduce", help="run a chapter's experiments beside the book's numbers",
                                     description="Run the book's experiments for a chapter and print a table: ours, "
@@ -126,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--temperature", type=float, default=1.0,
                         help="τ ≥ 0: 1 samples the model's own distribution, below 1 is more conservative "
                              "(0: always the likeliest character), above 1 wilder (default 1.0)")
+    sample.add_argument("--top-k", type=_positive, default=None, metavar="K",
+                        help="draw only among the K likeliest characters (default: among all)")
     sample.add_argument("--seed", type=int, default=None, help="seed for the draws: the same seed gives the same "
                                                                "text (default: different every time)")
 
@@ -284,35 +288,69 @@ def _train_char(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.N
 
     from chainrule.checkpoint import checkpoint_path
 
-    per_epoch = recipe.iterations_per_epoch
+    from chainrule.recipes import GPTRecipe
+
+    gpt = isinstance(recipe, GPTRecipe)
+    per_epoch = recipe.eval_every if gpt else recipe.iterations_per_epoch
+    iterations = recipe.iterations if gpt else recipe.epochs * per_epoch
     print(f"{recipe.description}: {len(recipe.tokens):,} training and {len(recipe.validation):,} validation "
-          f"characters; {recipe.epochs} epoch(s) of {per_epoch} iterations")
+          f"characters; " + (f"{iterations} iterations, validation every {per_epoch}" if gpt else
+                             f"{recipe.epochs} epoch(s) of {per_epoch} iterations"))
     checkpoint = checkpoint_path(args.checkpoint_dir or save.with_name(save.stem + "-checkpoint"))
     before = _modified(checkpoint)
-    def report(history: Any) -> None:  # each epoch's line as it ends, not after training
-        epoch = history.validation_iterations[-1] // per_epoch
+    def report(history: Any) -> None:  # each epoch's (or validation's) line as it ends, not after training
         loss = sum(history.loss[-per_epoch:]) / per_epoch
-        print(f"epoch {epoch}/{recipe.epochs}  train loss {loss:.4f}  validation {history.validation_loss[-1]:.4f} "
-              "nats/char", flush=True)
+        done = history.validation_iterations[-1]
+        where = f"iteration {done}/{iterations}" if gpt else f"epoch {done // per_epoch}/{recipe.epochs}"
+        print(f"{where}  train loss {loss:.4f}  validation {history.validation_loss[-1]:.4f} nats/char", flush=True)
 
+    options = {"batches": recipe.batches, "validate": _gpt_validation(recipe)} if gpt else {}
     try:
-        history = train(recipe.model, recipe.tokens, recipe.epochs * per_epoch, batch_size=recipe.batch_size,
+        history = train(recipe.model, recipe.tokens, iterations, batch_size=recipe.batch_size,
                         seq_length=recipe.seq_length, optimizer=recipe.optimizer, validation=recipe.validation,
                         eval_every=per_epoch, progress=not args.quiet, checkpoint_dir=checkpoint.parent,
                         checkpoint_every=CHAR_CHECKPOINT_EVERY, resume=args.resume,
-                        on_validation=None if args.quiet else report)
+                        on_validation=None if args.quiet else report, **options)
     except KeyboardInterrupt:
         return _interrupted(lambda path: save_model(recipe.model, recipe.vocabulary, path,
                                                     extra={**extra, "interrupted": True}), save, checkpoint, before, args)
+    if gpt:
+        return _report_gpt(recipe, history, save, extra, args)
     record = _epoch_record(history, per_epoch)
     nats = history.validation_loss[-1]
     print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char)   [{history.seconds:.0f} s, "
           f"{history.characters_per_second:,.0f} characters/s]")
+    return _save_char_model(recipe, save, extra, args, "", record, "nats/char; test: the held-out text")
+
+
+def _save_char_model(recipe: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace, sample_options: str,
+                     record: dict[str, list], what: str) -> int:
+    """Save a trained character model with its vocabulary, say how to sample it, draw its curves if asked."""
+    from chainrule.language_model import save_model
+
     save_model(recipe.model, recipe.vocabulary, save, extra=extra)
-    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8")
+    print(f"saved to {save}; try: chainrule sample {save} --prompt KING --temperature 0.8{sample_options}")
     if args.plot:
-        _plot(record, f"{args.name} (nats/char; test: the held-out text)", args.plot)
+        _plot(record, f"{args.name} ({what})", args.plot)
     return 0
+
+
+def _gpt_validation(recipe: Any) -> Any:
+    """The validation of a GPT recipe: the mean loss over its fixed held-out batches."""
+    from chainrule.language_model import evaluate_batches
+
+    return lambda model: evaluate_batches(model, recipe.validation_batches)
+
+
+def _report_gpt(recipe: Any, history: Any, save: Path, extra: dict[str, Any], args: argparse.Namespace) -> int:
+    """After a char-gpt run (its validations were printed as they happened): the speed, the saved model
+    (and the curves if asked)."""
+    nats = history.validation_loss[-1]
+    print(f"validation {nats:.4f} nats/char (mean of {len(recipe.validation_batches)} held-out batches)   "
+          f"[{history.seconds:.0f} s, {history.seconds / max(len(history.loss), 1):.3f} s/iteration]")
+    record = {"train_loss": [], "eval_epochs": history.validation_iterations, "test_loss": history.validation_loss,
+              "test_accuracy": [], "lr": []}
+    return _save_char_model(recipe, save, extra, args, " --top-k 10", record, "validation nats/char per iteration")
 
 
 def _epoch_record(history: Any, per_epoch: int) -> dict[str, list]:
@@ -389,9 +427,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         model, vocabulary = load_model(args.model)
         if vocabulary != recipe.vocabulary:
             raise ValueError(f"{args.model}: its vocabulary is not the one of {name}'s text")
-        nats = evaluate(model, recipe.validation)
-        print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on "
-              f"{len(recipe.validation):,} held-out characters")
+        validation_batches = getattr(recipe, "validation_batches", None)
+        nats = _gpt_validation(recipe)(model) if validation_batches else evaluate(model, recipe.validation)
+        where = (f"the mean of {len(validation_batches)} held-out batches" if validation_batches else
+                 f"{len(recipe.validation):,} held-out characters")
+        print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on {where}")
         return 0
     _, _, X_test, y_test = recipe.data
     print(f"{scores_line(model, X_test, y_test)}   ({len(X_test)} test samples)")
@@ -403,7 +443,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from chainrule.language_model import sample_from_file
 
-    print(sample_from_file(args.model, args.prompt, args.length, args.temperature, args.seed))
+    print(sample_from_file(args.model, args.prompt, args.length, args.temperature, args.seed, args.top_k))
     return 0
 
 

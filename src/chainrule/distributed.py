@@ -1,6 +1,6 @@
 """Data-parallel training on MPI: N ranks train like one process with N times the batch.
 
-The mathematics (docs/guide/08-data-parallelism.md derives it): the loss of a
+The mathematics (docs/guide/09-data-parallelism.md derives it): the loss of a
 batch B of m samples is a mean, L = (1/m)·Σ_{i∈B} ℓ_i. Split B into disjoint
 shards B_r of m_r samples, one per rank; then
 

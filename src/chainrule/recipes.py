@@ -54,6 +54,17 @@ class CharRecipe:
         return len(SequenceBatcher(self.tokens, self.batch_size, self.seq_length))
 
 
+@dataclass
+class GPTRecipe(CharRecipe):
+    """What `chainrule train char-gpt` needs besides a `CharRecipe`'s: random-window batches, a number of
+    iterations, and the fixed held-out batches whose mean loss is the validation loss."""
+
+    batches: Any = None  # a RandomWindows over `tokens`
+    validation_batches: list = field(default_factory=list)
+    iterations: int = 0
+    eval_every: int = 250
+
+
 def mnist_book(epochs: int | None, root: str | None, quick: bool, seed: int) -> Recipe:
     """The book's best chapter-4 network: 784-89-10, sigmoid, Glorot, SGD momentum 0.9, exp. decay 0.2→0.05."""
     from chainrule.reproduce.mnist_data import book_mnist
@@ -181,7 +192,37 @@ def char_lstm(epochs: int | None, root: str | None, quick: bool, seed: int) -> C
     )
 
 
+def char_gpt(epochs: int | None, root: str | None, quick: bool, seed: int) -> GPTRecipe:
+    """Tiny Shakespeare with a small GPT: 4 layers × 4 heads × 128, context 64 (`chainrule reproduce ch8`'s run).
+
+    2,000 iterations of 12 random windows; AdamW (weight decay 0.1 on the matrices), warm-up
+    then cosine decay 1e-3 → 1e-4, gradient norm clipped to 1; validation every 250 iterations
+    on 200 fixed held-out batches. `epochs` here counts thousands of iterations. Quick: 1 layer
+    × 2 heads × 32, context 32, 60 iterations on the first 30,000 characters.
+    """
+    from chainrule.data import Vocabulary, load_text
+    from chainrule.language_model import CharGPT, RandomWindows, split_validation
+    from chainrule.reproduce import ch8
+
+    text = load_text("tinyshakespeare", root)
+    vocabulary = Vocabulary(text)
+    tokens, validation = split_validation(vocabulary.encode(text[:QUICK_CHARACTERS] if quick else text), 0.1)
+    layers, heads, width, context = (1, 2, 32, 32) if quick else (ch8.N_LAYER, ch8.N_HEAD, ch8.N_EMBD, ch8.BLOCK)
+    iterations = 1000 * epochs if epochs else (60 if quick else ch8.ITERATIONS)
+    model = CharGPT(len(vocabulary), context, layers, heads, width)
+    model.seed(seed)
+    held_out = RandomWindows(validation, ch8.BATCH, context, seed=ch8.VALIDATION_SEED)
+    return GPTRecipe(
+        f"tiny Shakespeare, GPT {layers} layers × {heads} heads × {width}, context {context}", model, vocabulary,
+        ch8.optimizer_for(model, iterations, 10 if quick else ch8.WARMUP), tokens, validation, 1, ch8.BATCH,
+        context, batches=RandomWindows(tokens, ch8.BATCH, context, seed=seed),
+        validation_batches=[held_out.batch(i) for i in range(8 if quick else ch8.VALIDATION_BATCHES)],
+        iterations=iterations, eval_every=20 if quick else 250,
+    )
+
+
 RECIPES: dict[str, Callable[..., Recipe | CharRecipe]] = {
     "mnist-book": mnist_book, "mnist-mlp": mnist_mlp, "mnist-cnn": mnist_cnn, "fashion-cnn": fashion_cnn,
     "boston": boston, "toy-2d": toy_2d, "char-lstm": char_lstm,
+    "char-gpt": char_gpt,
 }

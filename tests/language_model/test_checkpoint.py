@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from harness import interrupt_step
 
 from chainrule import ModelFileError
 from chainrule.checkpoint import checkpoint_path
@@ -19,15 +20,7 @@ def _run(cell: str, checkpoint_dir=None, resume=False, interrupt_at=None):
     model.seed(3)
     optimizer = Adam(lr=0.01, clip_norm=5.0)
     if interrupt_at is not None:  # Ctrl-C during the update of iteration `interrupt_at` (from 1)
-        calls, step = [0], optimizer.step
-
-        def interrupted_step():
-            calls[0] += 1
-            if calls[0] == interrupt_at:
-                raise KeyboardInterrupt
-            step()
-
-        optimizer.step = interrupted_step
+        interrupt_step(optimizer, interrupt_at)
     history = train(model, vocab.encode(TEXT), optimizer=optimizer, checkpoint_dir=checkpoint_dir,
                     checkpoint_every=5, resume=resume, **SETTINGS)
     return model, history

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,34 @@ def test_invalid_hyper_parameters():
         AdaGrad(eps=-1e-10)
     with pytest.raises(ValueError, match="initial_accumulator_value"):
         AdaGrad(initial_accumulator_value=-1)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_adamw_parameter_groups_decay_only_the_matrices_as_torch():
+    import torch
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 4)), rng.standard_normal(4)]
+    ours = [cr.Tensor(a.copy(), requires_grad=True, dtype=np.float64) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    opt = cr.AdamW([{"params": [ours[0]], "weight_decay": 0.1}, {"params": [ours[1]], "weight_decay": 0.0}],
+                   lr=0.05, betas=(0.9, 0.99))
+    topt = torch.optim.AdamW([{"params": [theirs[0]], "weight_decay": 0.1}, {"params": [theirs[1]],
+                              "weight_decay": 0.0}], lr=0.05, betas=(0.9, 0.99))
+    for step in range(5):
+        grads = [rng.standard_normal(a.shape) for a in arrays]
+        for p, t, g in zip(ours, theirs, grads):
+            p.grad, t.grad = cr.Tensor(g, dtype=np.float64), torch.tensor(g)
+        opt.step()
+        topt.step()
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert opt.weight_decay == 0.01  # the default is left as it was after each group's update
+
+
+def test_a_parameter_group_may_not_set_unknown_options():
+    p = cr.Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="may set only"):
+        cr.AdamW([{"params": [p], "lr": 0.1}])
+    with pytest.raises(ValueError, match="no 'params'"):
+        cr.AdamW([{"weight_decay": 0.1}])

@@ -6,7 +6,8 @@ model with PyTorch on many GPUs and nodes. Supported both ways: Dense (and
 TimeDistributed(Dense), an ``nn.Linear`` on 3-D input), Conv2D, MaxPool2D,
 AvgPool2D, BatchNorm (``BatchNorm1d``/``BatchNorm2d``), Embedding, RNN, GRU,
 LSTM (``batch_first=True``), `RecurrentOutputs`, the activations, Dropout and
-Flatten; the converters, one pair per layer, are in
+Flatten, LayerNorm, GELU, MultiHeadAttention, CausalSelfAttention, TransformerBlock
+and CharGPT (`chainrule.interop.torch_transformer`); the converters, one pair per layer, are in
 `chainrule.interop.torch_layers`. A layer of your own converts too if it has a
 ``torch_module()`` method returning its module.
 

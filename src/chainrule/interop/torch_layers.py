@@ -274,6 +274,10 @@ TO_TORCH: dict[type, Callable[[Any], Any]] = {
     Flatten: lambda layer: import_torch().nn.Flatten(),
 }
 
+from chainrule.interop.torch_transformer import TRANSFORMER_TO_TORCH, transformer_from_torch_table  # noqa: E402
+
+TO_TORCH.update(TRANSFORMER_TO_TORCH)  # LayerNorm, GELU, the attention layers, TransformerBlock, CharGPT
+
 
 @functools.cache
 def from_torch_table() -> dict[type, Callable[[Any], Layer]]:
@@ -299,4 +303,5 @@ def from_torch_table() -> dict[type, Callable[[Any], Layer]]:
         nn.Softmax: lambda m: Softmax(-1 if m.dim is None else m.dim),
         nn.Dropout: lambda m: Dropout(m.p),
         nn.Flatten: lambda m: Flatten(),
+        **transformer_from_torch_table(),
     }

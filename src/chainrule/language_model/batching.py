@@ -37,6 +37,17 @@ def split_validation(tokens: np.ndarray, fraction: float = 0.1) -> tuple[np.ndar
     return tokens[:cut], tokens[cut:]
 
 
+def _checked_tokens(caller: str, tokens: np.ndarray, batch_size: int, seq_length: int) -> np.ndarray:
+    """`tokens` as a 1-D integer array, and positive batch_size and seq_length, or a clear error."""
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
+        raise ValueError(f"{caller}: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
+                         f"dtype {tokens.dtype}; encode the text first (Vocabulary.encode)")
+    for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
+        check_count(caller, name, value)
+    return tokens
+
+
 class SequenceBatcher:
     """B parallel contiguous streams over `tokens`, served T steps at a time.
 
@@ -49,12 +60,7 @@ class SequenceBatcher:
     """
 
     def __init__(self, tokens: np.ndarray, batch_size: int, seq_length: int, drop_last: bool = True) -> None:
-        tokens = np.asarray(tokens)
-        if tokens.ndim != 1 or tokens.dtype.kind not in "iu":
-            raise ValueError(f"SequenceBatcher: expected a 1-D integer array of tokens, got shape {tokens.shape}, "
-                             f"dtype {tokens.dtype}; encode the text first (Vocabulary.encode)")
-        for name, value in (("batch_size", batch_size), ("seq_length", seq_length)):
-            check_count("SequenceBatcher", name, value)
+        tokens = _checked_tokens("SequenceBatcher", tokens, batch_size, seq_length)
         stream_length = len(tokens) // batch_size
         needed = seq_length + 1 if drop_last else 2
         if stream_length < needed:
@@ -87,3 +93,34 @@ class SequenceBatcher:
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for i in range(len(self)):
             yield self.batch(i)
+
+
+class RandomWindows:
+    """Batches of B windows of T + 1 characters at random places in the text (how GPTs are trained).
+
+    Batch i draws its B start positions from a generator seeded with (seed, i), so any
+    batch can be made again on its own: a resumed run, or a second framework, sees
+    exactly the same batches. Targets are the inputs shifted by one character.
+    No state is carried between batches (``carries_state = False``).
+
+    >>> inputs, targets = RandomWindows(np.arange(100), batch_size=2, seq_length=4, seed=0).batch(0)
+    >>> inputs.shape, bool((targets == inputs + 1).all())
+    ((2, 4), True)
+    """
+
+    carries_state = False
+
+    def __init__(self, tokens: np.ndarray, batch_size: int, seq_length: int, seed: int = 0) -> None:
+        tokens = _checked_tokens("RandomWindows", tokens, batch_size, seq_length)
+        if len(tokens) < seq_length + 1:
+            raise ValueError(f"RandomWindows: {len(tokens)} tokens are too few for windows of seq_length + 1 = "
+                             f"{seq_length + 1}")
+        self.tokens, self.batch_size, self.seq_length, self.seed = tokens, int(batch_size), int(seq_length), int(seed)
+        self._offsets = np.arange(self.seq_length + 1)
+
+    def batch(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(inputs, targets) of batch i, each (B, T)."""
+        starts = np.random.default_rng([self.seed, i]).integers(0, len(self.tokens) - self.seq_length,
+                                                                self.batch_size)
+        windows = self.tokens[starts[:, None] + self._offsets]
+        return windows[:, :-1], windows[:, 1:]

@@ -7,7 +7,12 @@ after that, each step turns the logits l of the last character into
 
 draws the next character from p, and feeds it back in. τ = 1 samples the model's
 own distribution; τ < 1 sharpens it (τ → 0 is greedy: always the most likely
-character, and τ = 0 is exactly that, the argmax, no draw), τ > 1 flattens it.
+character, and τ = 0 is exactly that, the argmax, no draw), τ > 1 flattens it. With top-k,
+only the k likeliest characters keep their probability (renormalised); the others get none.
+
+The model's state carries what it has read: a recurrent model's hidden state, or a
+`CharGPT`'s key/value cache, so each new character costs one step. A model with a
+`block_size` (a GPT) reads only the last block_size characters of a longer prompt.
 
 A trained model is saved with its vocabulary (`save_model`), so that
 `sample_from_file` — and ``python -m chainrule sample MODEL --prompt KING`` — can
@@ -65,7 +70,7 @@ def _check(vocabulary: Vocabulary, prompt: str, length: int, temperature: float)
 
 
 def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, temperature: float = 1.0,
-           rng: np.random.Generator | None = None) -> str:
+           rng: np.random.Generator | None = None, top_k: int | None = None) -> str:
     """The prompt followed by `length` generated characters.
 
     Args:
@@ -75,21 +80,28 @@ def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, tempe
         length: how many characters to generate.
         temperature: τ ≥ 0 (see the module docstring); 0 always takes the likeliest character.
         rng: the random generator; the same seed gives the same text.
+        top_k: draw only among the k likeliest characters (None: among all).
     """
     _check(vocabulary, prompt, length, temperature)
+    if top_k is not None:
+        check_count("sample", "top_k", top_k)
+    tokens = vocabulary.encode(prompt)[None]
+    context = getattr(model, "block_size", None)
     rng = rng if rng is not None else np.random.default_rng()
     was_training = model.training
     model.eval()
     generated = []
     try:
         with no_grad():
-            logits, state = model(vocabulary.encode(prompt)[None], None)
+            logits, state = model(tokens if context is None else tokens[:, -context:], None)
             for _ in range(length):
                 scores = logits.data[0, -1].astype(np.float64)
                 if temperature == 0:  # the limit τ → 0: all the probability on the likeliest character
                     token = int(scores.argmax())
                 else:
                     scores = scores / temperature
+                    if top_k is not None and top_k < len(scores):
+                        scores[scores < np.partition(scores, -top_k)[-top_k]] = -np.inf
                     p = np.exp(scores - scores.max())
                     token = int(rng.choice(len(p), p=p / p.sum()))
                 generated.append(token)
@@ -100,7 +112,7 @@ def sample(model: Layer, vocabulary: Vocabulary, prompt: str, length: int, tempe
 
 
 def sample_from_file(path: str | os.PathLike, prompt: str, length: int, temperature: float = 1.0,
-                     seed: Any = None) -> str:
+                     seed: Any = None, top_k: int | None = None) -> str:
     """Load a model saved by `save_model` and `sample` from it (`seed` for `np.random.default_rng`)."""
     model, vocabulary = load_model(path)
-    return sample(model, vocabulary, prompt, length, temperature, np.random.default_rng(seed))
+    return sample(model, vocabulary, prompt, length, temperature, np.random.default_rng(seed), top_k)

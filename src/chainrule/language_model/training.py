@@ -69,6 +69,22 @@ def evaluate(model: Layer, tokens: np.ndarray, batch_size: int = 8, seq_length: 
     return total / count
 
 
+def evaluate_batches(model: Layer, batches: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The mean over `batches` of each batch's cross-entropy (nats/char), in eval mode, no state carried.
+
+    A fixed list of batches (e.g. the first K of `RandomWindows` over the held-out text)
+    gives the same estimate at every call and in every framework.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            losses = [softmax_cross_entropy(model(inputs, None)[0], targets).item() for inputs, targets in batches]
+    finally:
+        model.train(was_training)
+    return float(np.mean(losses))
+
+
 def train(
     model: Layer,
     tokens: np.ndarray,
@@ -85,6 +101,8 @@ def train(
     checkpoint_every: int = 100,
     resume: bool = False,
     on_validation: Callable[[TrainingHistory], None] | None = None,
+    batches: Any = None,
+    validate: Callable[[Layer], float] | None = None,
 ) -> TrainingHistory:
     """Train `model` for `iterations` batches of the token streams; returns a `TrainingHistory`.
 
@@ -104,6 +122,14 @@ def train(
             then ends with the same weights as one that was never interrupted.
         on_validation: called as ``on_validation(history)`` after each validation, as it happens
             (the command line prints its per-epoch lines with it).
+        batches: instead of the contiguous streams, any source whose ``batch(i)`` gives
+            iteration i's (inputs, targets) and whose ``carries_state`` is False, such as
+            `RandomWindows` (a GPT's training); the model then starts every batch afresh.
+        validate: how to measure the model at each validation (nats/char); default
+            ``evaluate(model, validation)``.
+
+    An optimizer's learning-rate schedule is followed per iteration: its "epochs" are
+    the iterations here (``optimizer.start_epoch(it, iterations)`` before each step).
     """
     if loss_reduction not in ("mean", "sum"):
         raise ValueError(f"train: loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
@@ -114,12 +140,16 @@ def train(
         optimizer.attach(model)
     if resume and checkpoint_dir is None:
         raise ValueError("train: resume=True needs the checkpoint_dir to resume from")
-    batcher = SequenceBatcher(tokens, batch_size, seq_length)
+    batcher = batches if batches is not None else SequenceBatcher(tokens, batch_size, seq_length)
+    carries_state = getattr(batcher, "carries_state", True)
+    measure = validate if validate is not None else (lambda m: evaluate(m, validation))
     history = TrainingHistory()
     state: Any = None
     first = 0
     settings = {"iterations": int(iterations), "batch_size": int(batch_size), "seq_length": int(seq_length),
                 "characters": len(tokens), "loss_reduction": loss_reduction}
+    if batches is not None:
+        settings["batches"] = f"{type(batcher).__name__}(seed={getattr(batcher, 'seed', None)})"
     if resume:
         first, state, fields = load_char_checkpoint(checkpoint_dir, model, optimizer, settings)
         history = TrainingHistory(**fields)
@@ -127,11 +157,16 @@ def train(
     started = time.perf_counter() - history.seconds
     with Progress(total=iterations - first, description="train", enabled=progress, unit="it") as bar:
         for it in range(first, iterations):
-            index = it % len(batcher)
-            if index == 0:
-                state = None  # the streams start again from their beginnings
-            inputs, targets = batcher.batch(index)
+            optimizer.start_epoch(it, iterations)  # a no-op without a schedule
+            if carries_state:
+                index = it % len(batcher)
+                if index == 0:
+                    state = None  # the streams start again from their beginnings
+                inputs, targets = batcher.batch(index)
+            else:
+                inputs, targets = batcher.batch(it)
             logits, state = model(inputs, detach_state(state))
+            state = state if carries_state else None
             loss = softmax_cross_entropy(logits, targets)
             value = loss.item()
             if not math.isfinite(value):
@@ -141,23 +176,24 @@ def train(
             optimizer.step()
             history.loss.append(value)
             history.characters += targets.size
-            if validation is not None and eval_every and (it + 1) % eval_every == 0 and it + 1 < iterations:
-                _validate(model, validation, it + 1, history, on_validation)
+            if (validation is not None or validate is not None) and eval_every and (it + 1) % eval_every == 0 \
+                    and it + 1 < iterations:
+                _validate(measure(model), it + 1, history, on_validation)
             elapsed = time.perf_counter() - started
             bar.update(1, loss=value, chars_per_s=history.characters / max(elapsed, 1e-9))
             if checkpoint_dir is not None and ((it + 1) % checkpoint_every == 0 or it + 1 == iterations):
                 history.seconds = elapsed
                 save_char_checkpoint(checkpoint_dir, model, optimizer, it + 1, detach_state(state), history, settings)
     history.seconds = time.perf_counter() - started
-    if validation is not None:
-        _validate(model, validation, iterations, history, on_validation)
+    if validation is not None or validate is not None:
+        _validate(measure(model), iterations, history, on_validation)
     return history
 
 
-def _validate(model: Layer, validation: np.ndarray, iteration: int, history: TrainingHistory,
+def _validate(loss: float, iteration: int, history: TrainingHistory,
               on_validation: Callable[[TrainingHistory], None] | None) -> None:
-    """Measure the held-out text after `iteration`, record it, and tell `on_validation`."""
+    """Record the held-out loss measured after `iteration`, and tell `on_validation`."""
     history.validation_iterations.append(iteration)
-    history.validation_loss.append(evaluate(model, validation))
+    history.validation_loss.append(loss)
     if on_validation is not None:
         on_validation(history)

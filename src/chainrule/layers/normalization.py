@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.layers.base import LazilyBuilt
-from chainrule.ops.normalization import batch_norm
+from chainrule.layers.base import LazilyBuilt, Layer
+from chainrule.ops.normalization import batch_norm, layer_norm
 from chainrule.tensor import Parameter, Tensor
 
 
@@ -93,3 +93,49 @@ class BatchNorm(LazilyBuilt):
 
     def config(self) -> dict[str, Any]:
         return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps, "sync": self.sync}
+
+
+class LayerNorm(Layer):
+    """Normalise each sample over its last axes, then scale by γ and shift by β (``torch.nn.LayerNorm``).
+
+    Args:
+        normalized_shape: the size of the last axis (or a tuple of trailing sizes) normalised together.
+        eps: added to the variance before the square root.
+        elementwise_affine: learn γ (`weight`, starts at 1) and β (`bias`, starts at 0).
+        bias: learn β (with `elementwise_affine`).
+
+    Input (…, *normalized_shape) → output of the same shape; the formulas are in
+    `chainrule.ops.normalization.LayerNorm`. No running statistics: training and eval() agree.
+
+    >>> layer = LayerNorm(4)
+    >>> out = layer(np.random.default_rng(0).normal(5.0, 3.0, size=(2, 3, 4)))
+    >>> bool(np.abs(out.numpy().mean(axis=-1)).max() < 1e-5), out.shape
+    (True, (2, 3, 4))
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or not all(isinstance(n, (int, np.integer)) and n > 0 for n in shape):
+            raise ValueError(f"LayerNorm(normalized_shape): expected positive sizes, got {normalized_shape!r}")
+        if eps <= 0:
+            raise ValueError(f"LayerNorm: eps must be positive, got {eps}")
+        self.normalized_shape, self.eps = tuple(int(n) for n in shape), float(eps)
+        self.elementwise_affine, self.use_bias = bool(elementwise_affine), bool(bias)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        affine = self.elementwise_affine
+        self.weight = Parameter(np.ones(self.normalized_shape, self.dtype), dtype=self.dtype) if affine else None
+        self.bias = (Parameter(np.zeros(self.normalized_shape, self.dtype), dtype=self.dtype)
+                     if affine and self.use_bias else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.dtype != self.dtype:
+            raise TypeError(f"LayerNorm has {self.dtype} parameters but got a {x.dtype} input; cast one of them")
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def config(self) -> dict[str, Any]:
+        return {"normalized_shape": self.normalized_shape, "eps": self.eps,
+                "elementwise_affine": self.elementwise_affine, "bias": self.use_bias}

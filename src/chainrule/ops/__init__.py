@@ -4,13 +4,16 @@ One module per family; see each module's docstring for the derivations.
 """
 
 from chainrule.ops.activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from chainrule.ops.attention import attention
 from chainrule.ops.conv import conv2d
 from chainrule.ops.dropout import dropout
 from chainrule.ops.embedding import embedding
 from chainrule.ops.linear import linear
 from chainrule.ops.losses import binary_cross_entropy, mean_squared_error, softmax_cross_entropy
 from chainrule.ops.losses import binary_cross_entropy_with_logits
+from chainrule.ops.gelu import gelu
 from chainrule.ops.normalization import batch_norm
+from chainrule.ops.normalization import layer_norm
 from chainrule.ops.pooling import avg_pool2d, max_pool2d
 from chainrule.ops.recurrent import gru, lstm, rnn
 from chainrule.ops.arithmetic import add, cast, div, matmul, mul, neg, pow, sub
@@ -21,6 +24,7 @@ from chainrule.ops.shape import broadcast_to, concat, flatten, reshape, split, s
 
 __all__ = [
     "embedding", "gru", "lstm", "rnn",
+    "attention", "gelu", "layer_norm",
     "avg_pool2d", "batch_norm", "conv2d", "max_pool2d",
     "binary_cross_entropy_with_logits",
     "abs", "add", "binary_cross_entropy", "broadcast_to", "cast", "clip", "concat", "div", "dropout",

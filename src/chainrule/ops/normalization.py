@@ -210,3 +210,91 @@ def batch_norm(
         running_var *= dtype(1 - momentum)
         running_var += dtype(momentum * count / (count - 1)) * op.batch_var.astype(running_var.dtype)
     return y
+
+
+class LayerNorm(Operation):
+    """Layer normalisation over the trailing axes (PyTorch's ``F.layer_norm``), per sample.
+
+    For each sample, over its n normalised values x_i (the trailing axes that γ and β have):
+
+        μ = (1/n) Σ_i x_i,   σ² = (1/n) Σ_i (x_i − μ)²,   s = 1/√(σ² + ε)
+        x̂_i = (x_i − μ)·s,   y_i = γ_i·x̂_i + β_i
+
+    Backward, with g_i = ∂L/∂y_i and ĝ_i = γ_i·g_i (= ∂L/∂x̂_i):
+
+        ∂L/∂β = Σ_samples g,   ∂L/∂γ = Σ_samples g ∘ x̂
+        ∂L/∂x_i = s·(ĝ_i − (1/n) Σ_j ĝ_j − x̂_i·(1/n) Σ_j ĝ_j·x̂_j)
+
+    The same Jacobian as batch norm's (module docstring), ∂x̂_j/∂x_i = (s/n)(n·δ_ij − 1 − x̂_i·x̂_j),
+    taken over a sample's features instead of a channel's batch. Backward keeps x̂ and s.
+    Second order: like `BatchNorm`, from its definition in primitive operations.
+    """
+
+    def __init__(self, axes: tuple[int, ...], eps: float, has_weight: bool, has_bias: bool) -> None:
+        self.axes, self.eps, self.has_weight, self.has_bias = axes, eps, has_weight, has_bias
+
+    def forward(self, x, *params):
+        mean = x.mean(axis=self.axes, keepdims=True)
+        centered = x - mean
+        var = np.mean(centered * centered, axis=self.axes, keepdims=True)
+        self.inv_std = 1 / np.sqrt(var + x.dtype.type(self.eps))
+        self.x_hat = centered * self.inv_std
+        y = self.x_hat * params[0] if self.has_weight else self.x_hat.copy()
+        if self.has_bias:
+            y += params[-1]
+        return y
+
+    def backward(self, g, x, *params_and_y):
+        params = params_and_y[:-1]
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, *params), g)
+        lead = tuple(range(x.ndim - len(self.axes)))
+        grads = []
+        if self.needs_grad[0]:
+            g_hat = g * params[0] if self.has_weight else g
+            n = int(np.prod([x.shape[a] for a in self.axes]))
+            mean_g = g_hat.sum(axis=self.axes, keepdims=True) / n
+            mean_gx = (g_hat * self.x_hat).sum(axis=self.axes, keepdims=True) / n
+            grads.append((g_hat - mean_g - self.x_hat * mean_gx) * self.inv_std)
+        else:
+            grads.append(None)
+        if self.has_weight:
+            grads.append((g * self.x_hat).sum(axis=lead) if self.needs_grad[1] else None)
+        if self.has_bias:
+            grads.append(g.sum(axis=lead) if self.needs_grad[-1] else None)
+        return tuple(grads)
+
+    def definition(self, x: Tensor, *params: Tensor) -> Tensor:
+        """y = γ·(x − μ)/√(σ² + ε) + β from primitive operations (for second order)."""
+        centered = x - reductions.mean(x, self.axes, keepdims=True)
+        y = centered * (reductions.mean(centered * centered, self.axes, keepdims=True) + x.dtype.type(self.eps)) \
+            ** x.dtype.type(-0.5)
+        if self.has_weight:
+            y = y * params[0]
+        return y + params[-1] if self.has_bias else y
+
+
+def layer_norm(x: Any, normalized_shape: int | tuple[int, ...], weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its trailing `normalized_shape` axes, then scale by γ and shift by β.
+
+    y = γ ∘ x̂ + β, x̂ = (x − μ)/√(σ² + ε) per sample;
+    ∂L/∂x = (ĝ − mean(ĝ) − x̂·mean(ĝ ∘ x̂))/√(σ² + ε) with ĝ = γ ∘ g (derivation: `LayerNorm`).
+
+    Args:
+        x: (…, *normalized_shape); weight (γ), bias (β): tensors of shape normalized_shape, or None.
+
+    >>> layer_norm(Tensor([[1.0, 3.0]]), 2).numpy().round(3)
+    array([[-1.,  1.]], dtype=float32)
+    """
+    normalized = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    shape = tuple(np.shape(getattr(x, "data", x)))
+    if not normalized or shape[len(shape) - len(normalized):] != normalized or len(normalized) > len(shape):
+        raise ValueError(f"layer_norm: input of shape {shape} does not end in normalized_shape {normalized}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(getattr(value, "data", value))) != normalized:
+            raise ValueError(f"layer_norm: {name} must have shape {normalized}, got "
+                             f"{tuple(np.shape(getattr(value, 'data', value)))}")
+    axes = tuple(range(len(shape) - len(normalized), len(shape)))
+    params = [p for p in (weight, bias) if p is not None]
+    return LayerNorm(axes, eps, weight is not None, bias is not None)(x, *params)

@@ -8,6 +8,9 @@ does what all the rules share:
   a layer or network (``SGD(net, lr=0.1)``: asked again at every step, because
   layers create their weights on their first forward pass), or none yet, in
   which case the Trainer calls ``optimizer.attach(net)``;
+* it accepts parameter groups as ``torch.optim`` does: a list of dicts, each with
+  ``"params"`` and overrides of the rule's hyper-parameters for those parameters
+  (``[{"params": matrices, "weight_decay": 0.1}, {"params": others, "weight_decay": 0.0}]``);
 * it clips the gradients (``clip_norm=``, ``clip_value=``) before the update;
 * it sets the learning rate of each epoch from a schedule (``start_epoch``):
   the book's ``final_lr`` + ``decay_type``, or any `LRSchedule`;
@@ -67,8 +70,9 @@ class Optimizer:
 
     Args:
         params: a Tensor, an iterable of Tensors, an object with a ``parameters()``
-            method (looked up at every step), None (attach later), or a number
-            (then it is the learning rate: ``SGD(0.1)``).
+            method (looked up at every step), None (attach later), a number
+            (then it is the learning rate: ``SGD(0.1)``), or parameter groups: dicts
+            with ``"params"`` and overrides of hyper-parameters (`hyper`, not lr).
         lr: the learning rate (≥ 0); the class's `default_lr` if not given.
         final_lr, decay_type: the book's decay, ``"linear"`` or ``"exponential"``
             from `lr` at the first epoch to `final_lr` at the last.
@@ -103,6 +107,7 @@ class Optimizer:
             params, lr = None, params
         self._fixed: list[Tensor] | None = None  # a list of parameters given once
         self._source: Any = None  # or an object asked for .parameters() at every step
+        self._group_options: dict[Tensor, dict[str, float]] = {}  # parameter → its group's hyper-parameters
         if params is not None:
             self.attach(params)
         self.lr = self.default_lr if lr is None else lr
@@ -136,6 +141,7 @@ class Optimizer:
 
         State already kept for a parameter that is still among them is kept.
         """
+        self._group_options: dict[Tensor, dict[str, float]] = {}
         if isinstance(params, Tensor):
             self._fixed, self._source = [params], None
         elif callable(getattr(params, "parameters", None)):
@@ -148,8 +154,27 @@ class Optimizer:
                     "params must be Tensors or an object with a parameters() method, "
                     f"got {type(params).__name__}"
                 ) from None
+            if items and all(isinstance(item, dict) for item in items):
+                items = self._groups(items)
             self._fixed, self._source = _unique_tensors(items), None
         return self
+
+    def _groups(self, groups: list[dict]) -> list[Tensor]:
+        """The parameters of all groups, remembering each group's hyper-parameter overrides."""
+        name, params = type(self).__name__, []
+        for index, group in enumerate(groups):
+            if "params" not in group:
+                raise ValueError(f"{name}: parameter group {index} has no 'params'")
+            unknown = sorted(set(group) - {"params"} - set(self.hyper))
+            if unknown:
+                raise ValueError(f"{name}: parameter group {index} sets {unknown}; a group may set only "
+                                 f"{sorted(self.hyper)} (one learning rate and schedule for all groups)")
+            options = {k: check_hyper(k, v) for k, v in group.items() if k != "params"}
+            members = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
+            for p in _unique_tensors(members):
+                self._group_options[p] = options
+                params.append(p)
+        return params
 
     def freeze_parameters(self) -> None:
         """Look the parameters up one last time and keep that list (once lazy layers are built).
@@ -194,7 +219,16 @@ class Optimizer:
             if state is None:
                 state = self.state[p] = {"step": 0, **self._new_state(p.data)}
             state["step"] += 1
-            self._update(p.data, _grad_of(p), state)
+            options = self._group_options.get(p)
+            if options:  # this parameter's group overrides some hyper-parameters for its update
+                defaults = {k: getattr(self, k) for k in options}
+                self.__dict__.update(options)
+                try:
+                    self._update(p.data, _grad_of(p), state)
+                finally:
+                    self.__dict__.update(defaults)
+            else:
+                self._update(p.data, _grad_of(p), state)
         self.steps += 1
 
     def _new_state(self, p: np.ndarray) -> dict[str, np.ndarray]:

@@ -12,4 +12,5 @@ CHAPTERS = {
     "ch5": ("chainrule.reproduce.ch5", "Convolutional networks: the book's CNN and a modern small CNN on MNIST"),
     "ch6": ("chainrule.reproduce.ch6", "Recurrent networks: RNN, GRU and LSTM character models on the book's text"),
     "ch7": ("chainrule.reproduce.ch7", "The PyTorch chapter's CNN and convolutional autoencoder, built with chainrule"),
+    "ch8": ("chainrule.reproduce.ch8", "Beyond the book: attention and a small GPT on tiny Shakespeare, beside PyTorch"),
 }
