@@ -2,7 +2,7 @@
 
 from chainrule.layers.activations import Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from chainrule.layers.base import Layer
-from chainrule.layers.conv import Conv2D
+from chainrule.layers.conv import Conv2D, ConvTranspose2D
 from chainrule.layers.dense import Dense
 from chainrule.layers.dropout import Dropout
 from chainrule.layers.embedding import Embedding
@@ -15,6 +15,7 @@ from chainrule.layers.sequence import RecurrentOutputs, TimeDistributed
 __all__ = [
     "Embedding", "GRU", "LSTM", "RNN", "RecurrentOutputs", "TimeDistributed",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D",
+    "ConvTranspose2D",
     "Activation", "Dense", "Dropout", "Flatten", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid",
     "Softmax", "Tanh",
 ]
