@@ -7,7 +7,9 @@ import pytest
 
 import chainrule as cr
 from chainrule.interop import RecurrentOutputs, UnsupportedLayerError, from_torch, to_torch
-from chainrule.layers import GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, Embedding, MaxPool2D, TimeDistributed
+from chainrule.layers import (
+    GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, ConvTranspose2D, Embedding, MaxPool2D, TimeDistributed,
+)
 
 torch = pytest.importorskip("torch", reason="the PyTorch interop tests need torch")
 nn = torch.nn
@@ -21,6 +23,12 @@ CASES = {
     "conv same dilated leaky": (lambda: Conv2D(2, 3, padding="same", dilation=2, activation=cr.LeakyReLU(0.2)),
                                 (2, 3, 8, 8)),
     "conv channel softmax": (lambda: Conv2D(3, 1, activation=cr.Softmax(1)), (2, 2, 4, 4)),
+    "conv grouped": (lambda: Conv2D(6, 3, padding=1, groups=2, activation="tanh"), (2, 4, 5, 5)),
+    "conv depthwise": (lambda: Conv2D(4, 3, groups=4, bias=False), (2, 4, 5, 5)),
+    "conv transpose": (lambda: ConvTranspose2D(3, 4, stride=2, padding=1, activation="tanh"), (2, 2, 4, 3)),
+    "conv transpose output padding dilated": (
+        lambda: ConvTranspose2D(2, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2),
+                                bias=False), (2, 3, 3, 4)),
     "max pool": (lambda: MaxPool2D(2), (2, 3, 6, 6)),
     "max pool overlapping padded": (lambda: MaxPool2D(3, stride=2, padding=1), (2, 2, 7, 7)),
     "avg pool padded (count_include_pad)": (lambda: AvgPool2D(3, stride=2, padding=1), (2, 2, 7, 7)),
@@ -122,7 +130,7 @@ def test_recurrent_wrapper_survives_pickling():
 
 
 @pytest.mark.parametrize("module, fragment", [
-    (nn.Conv2d(2, 4, 3, groups=2), "groups=1"),
+    (nn.ConvTranspose2d(2, 4, 3, groups=2), "groups=1"),
     (nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), "zero padding"),
     (nn.Conv2d(2, 2, 2, padding="same"), "odd kernel"),
     (nn.MaxPool2d(2, ceil_mode=True), "ceil_mode=False"),

@@ -120,7 +120,7 @@ def to_conv2d(layer: Conv2D) -> Any:
 
 def from_conv2d(module: Any) -> Conv2D:
     if module.padding_mode != "zeros":
-        raise _unsupported(module, "chainrule's Conv2D pads with zeros only")
+        raise _unsupported(module, "chainrule's Conv2D has zero padding only")
     padding = 0 if module.padding == "valid" else module.padding
     try:
         layer = Conv2D(module.out_channels, module.kernel_size, module.stride, padding, module.dilation,
