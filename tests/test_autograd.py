@@ -221,3 +221,39 @@ def test_first_order_only_operation_says_so_when_asked_for_second_order():
     y = _NumpyOnlyBackward()(x * x).sum()
     with pytest.raises(RuntimeError, match="cannot be differentiated again"):
         cr.grad(y, [x], create_graph=True)
+
+
+# ----------------------------------------------------------- a 0-d tensor used three or more times (issue 14, #1)
+
+
+def test_a_0d_tensor_used_three_times_gets_every_contribution():
+    x = cr.Tensor(3.0, requires_grad=True, dtype=np.float64)
+    (x * x * x).backward()
+    assert x.grad.item() == pytest.approx(27.0)  # 3x², not 18
+
+
+def test_the_micrograd_readme_example():
+    a, b = cr.Tensor(-4.0, requires_grad=True, dtype=np.float64), cr.Tensor(2.0, requires_grad=True, dtype=np.float64)
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + cr.relu(b + a)
+    d = d + 3 * d + cr.relu(b - a)
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    g.backward()
+    assert g.item() == pytest.approx(24.7041, abs=1e-4)
+    assert a.grad.item() == pytest.approx(138.8338, abs=1e-4)
+    assert b.grad.item() == pytest.approx(645.5773, abs=1e-4)
+
+
+def test_third_derivative_at_a_scalar_point():
+    x = cr.Tensor(0.3, requires_grad=True, dtype=np.float64)
+    y = x**4 * cr.exp(x)
+    (d1,) = cr.grad(y, [x], create_graph=True)
+    (d2,) = cr.grad(d1, [x], create_graph=True)
+    (d3,) = cr.grad(d2, [x])
+    assert d3.item() == pytest.approx(14.5408, abs=1e-4)  # eˣ(x⁴ + 12x³ + 36x² + 24x) at 0.3

@@ -29,3 +29,13 @@ def test_accuracy_for_labels_one_hot_and_binary():
     assert accuracy(cr.SoftmaxCrossEntropy(), output, np.array([1, 0, 0])) == pytest.approx(2 / 3)
     assert accuracy(cr.SoftmaxCrossEntropy(), output, np.eye(2)[[1, 0, 1]]) == 1.0
     assert accuracy(cr.BinaryCrossEntropy(), np.array([[2.0], [-1.0]]), np.array([[1], [1]])) == 0.5
+
+
+def test_binary_cross_entropy_loss_says_whether_it_takes_logits():
+    logits, target = np.array([[2.0], [-1.0]]), np.array([[1.0], [0.0]])
+    probabilities = 1 / (1 + np.exp(-logits))
+    from_logits = cr.BinaryCrossEntropy()(cr.Tensor(logits, dtype=np.float64), target).item()
+    from_probabilities = cr.BinaryCrossEntropy(from_logits=False)(cr.Tensor(probabilities, dtype=np.float64), target)
+    assert from_probabilities.item() == pytest.approx(from_logits, rel=1e-9)
+    assert repr(cr.BinaryCrossEntropy(from_logits=False)) == "BinaryCrossEntropy(from_logits=False)"
+    assert accuracy(cr.BinaryCrossEntropy(from_logits=False), np.array([[0.7], [0.4]]), np.array([[1], [1]])) == 0.5

@@ -274,8 +274,9 @@ def _run_backward(
             slots[index] = current + g
         elif key in owned:
             current += g
-        else:
-            slots[index] = current + g
+        else:  # a new array this pass owns; 0-d + 0-d gives a NumPy scalar, which += would not update
+            total = current + g
+            slots[index] = total if type(total) is np.ndarray else np.asarray(total)
             owned.add(key)
 
     if root._op is None:  # differentiating a leaf with respect to itself

@@ -108,7 +108,7 @@ def _as_float64(x: Any) -> Tensor:
                 f"gradcheck needs float64 inputs for accurate finite differences, got {x.dtype}; "
                 "pass Tensor(..., dtype=np.float64) or a NumPy array"
             )
-        if not x.data.flags.writeable or x.data.base is not None:
-            x.data = np.array(x.data)
+        if not x.data.flags.writeable or x.data.base is not None or not x.data.flags.c_contiguous:
+            x.data = np.array(x.data, order="C")  # perturbed through a flat view, which must not be a copy
         return x
-    return Tensor(np.array(x, dtype=np.float64), requires_grad=True, dtype=np.float64)
+    return Tensor(np.array(x, dtype=np.float64, order="C"), requires_grad=True, dtype=np.float64)

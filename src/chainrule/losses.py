@@ -6,7 +6,9 @@ the formula and its gradient are written.
 * `MeanSquaredError` — regression; the mean over all elements of (p − t)².
 * `SoftmaxCrossEntropy` — classification from logits (the last layer has no
   softmax); targets are integer labels or one-hot rows.
-* `BinaryCrossEntropy` — one or more yes/no outputs from logits; targets in [0, 1].
+* `BinaryCrossEntropy` — one or more yes/no outputs; from logits by default
+  (``from_logits=True``, PyTorch's ``BCEWithLogitsLoss``), or from probabilities
+  with ``from_logits=False`` (PyTorch's ``BCELoss``); targets in [0, 1].
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.ops.losses import binary_cross_entropy, mean_squared_error, softmax_cross_entropy
+from chainrule.ops.losses import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, mean_squared_error, softmax_cross_entropy,
+)
 from chainrule.tensor import Tensor
 
 
@@ -58,15 +62,29 @@ class SoftmaxCrossEntropy(Loss):
 
 
 class BinaryCrossEntropy(Loss):
-    """L = mean of −t·log σ(x) − (1 − t)·log(1 − σ(x)) for logits x, computed stably."""
+    """L = mean of −t·log p − (1 − t)·log(1 − p) with p = σ(x) for logits x (the default, computed stably).
+
+    Args:
+        from_logits: True (default): the network's outputs are logits (no sigmoid layer), as
+            PyTorch's ``BCEWithLogitsLoss``; False: they are probabilities p in [0, 1] (the last
+            layer is a sigmoid), as PyTorch's ``BCELoss``.
+    """
 
     is_classification = True
 
+    def __init__(self, from_logits: bool = True) -> None:
+        self.from_logits = bool(from_logits)
+
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        if self.from_logits:
+            return binary_cross_entropy_with_logits(prediction, target)
         return binary_cross_entropy(prediction, target)
 
     def predict(self, output: np.ndarray) -> np.ndarray:
-        return (output > 0).astype(np.int64)
+        return (output > (0 if self.from_logits else 0.5)).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()" if self.from_logits else f"{type(self).__name__}(from_logits=False)"
 
 
 def accuracy(loss: Loss, output: np.ndarray, target: np.ndarray) -> float:

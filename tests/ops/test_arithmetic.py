@@ -96,3 +96,14 @@ def test_cast_matches_torch():
     x = cr.Tensor(a, requires_grad=True, dtype=np.float64)
     (cr.cast(x, np.float32) ** 2).sum().backward()
     np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6)
+
+
+def test_pow_gradients_at_a_zero_base_are_pytorchs_zeros():
+    """x ** 0 at x = 0 and d(aᵇ)/db at a = 0, b = 2: 0, not NaN (issue 14, #3)."""
+    x = cr.Tensor([0.0, 0.0], requires_grad=True, dtype=np.float64)
+    (x**0.0).sum().backward()
+    assert x.grad.data.tolist() == [0.0, 0.0]
+    a = cr.Tensor([0.0], requires_grad=True, dtype=np.float64)
+    b = cr.Tensor([2.0], requires_grad=True, dtype=np.float64)
+    (a**b).sum().backward()
+    assert a.grad.data.tolist() == [0.0] and b.grad.data.tolist() == [0.0]

@@ -61,3 +61,22 @@ def test_shape_error_names_the_shapes():
 def test_unknown_activation():
     with pytest.raises(ValueError, match="activation must be one of"):
         cr.ops.linear(cr.Tensor(np.ones((2, 3))), cr.Tensor(np.ones((3, 4))), activation="swish")
+
+
+@pytest.mark.parametrize("dtype, z", [(np.float32, -20.0), (np.float64, -40.0), (np.float64, -700.0)])
+def test_fused_sigmoid_keeps_relative_precision(dtype, z):
+    """σ(z) for z ≪ 0 in linear, conv2d and the GRU's gates, as accurate as `sigmoid` (issue 14, #7)."""
+    expected = np.exp(z) / (1 + np.exp(z))
+    x = cr.Tensor([[1.0]], dtype=dtype)
+    got = [
+        cr.ops.linear(x, cr.Tensor([[z]], dtype=dtype), activation="sigmoid").item(),
+        cr.ops.conv2d(cr.Tensor(np.ones((1, 1, 1, 1)), dtype=dtype), cr.Tensor(np.full((1, 1, 1, 1), z), dtype=dtype),
+                      activation="sigmoid").item(),
+        cr.sigmoid(cr.Tensor(z, dtype=dtype)).item(),
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    # the GRU's update gate z = σ(x·W_iz) with x = 1, W_iz = z: with h0 = 1 and n = tanh(0) = 0, h′ = z_gate
+    w_ih = np.array([[0.0, z, 0.0]])
+    arrays = [np.ones((1, 1, 1)), np.ones((1, 1)), w_ih, np.zeros((1, 3)), np.zeros(3), np.zeros(3)]
+    _, h = cr.ops.gru(*[cr.Tensor(a, dtype=dtype) for a in arrays])
+    np.testing.assert_allclose(h.item(), expected, rtol=1e-5)

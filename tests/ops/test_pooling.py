@@ -101,3 +101,19 @@ def test_wrong_rank_and_oversized_kernel_are_explained():
         cr.ops.max_pool2d(cr.Tensor(np.zeros((4, 28, 28))), 2)
     with pytest.raises(ValueError, match="kernel's width 4 is larger than the padded input's width 3"):
         cr.ops.avg_pool2d(cr.Tensor(np.zeros((1, 1, 8, 3))), 4)
+
+
+@pytest.mark.parametrize("pool", [cr.ops.max_pool2d, cr.ops.avg_pool2d])
+@pytest.mark.parametrize("guarded", [False, True])
+def test_rows_no_window_covers_get_zero_gradient(pool, guarded):
+    """stride 3 > kernel 2 on 8×8: rows and columns 2, 5 are in no window (issue 14, #2)."""
+    from chainrule.ops import scratch
+
+    x = cr.Tensor(np.ones((1, 1, 8, 8)), requires_grad=True, dtype=np.float64)
+    with scratch.stale_memory_guard(guarded):
+        pool(x, 2, stride=3).sum().backward()
+    uncovered = np.ones((8, 8), bool)
+    for start in (0, 3, 6):
+        for other in (0, 3, 6):
+            uncovered[start : start + 2, other : other + 2] = False
+    assert np.all(x.grad.data[0, 0][uncovered] == 0)

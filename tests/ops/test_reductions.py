@@ -86,3 +86,14 @@ def test_argmax_and_argmin_are_integer_arrays_like_torch():
     assert x.argmax(axis=1, keepdims=True).shape == (3, 1, 5)
     with pytest.raises(ValueError, match="empty"):
         cr.argmax(cr.Tensor(np.zeros((0, 3))))
+
+
+def test_max_over_a_nonempty_axis_of_an_empty_tensor():
+    """Only an empty *reduced* axis has no maximum (issue 14, #5)."""
+    x = cr.Tensor(np.zeros((0, 4)), requires_grad=True, dtype=np.float64)
+    y = cr.ops.max(x, axis=1, keepdims=True)
+    assert y.shape == (0, 1)
+    y.sum().backward()
+    assert x.grad.shape == (0, 4)
+    with pytest.raises(ValueError, match="axis of length 0"):
+        cr.ops.max(cr.Tensor(np.zeros((0, 4))), axis=0)

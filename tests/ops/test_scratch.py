@@ -34,3 +34,13 @@ def test_take_like_keeps_the_memory_order():
     template = np.zeros((8, 64, 32, 16), np.float32).transpose(0, 3, 1, 2)  # channels-last (N, C, H, W)
     array = scratch.take_like(template)
     assert array.shape == template.shape and np.argsort(array.strides).tolist() == np.argsort(template.strides).tolist()
+
+
+def test_the_stale_memory_guard_hands_out_nan():
+    scratch.clear()
+    with scratch.stale_memory_guard():
+        assert scratch.is_stale_memory_guarded()
+        for array in (scratch.take(SHAPE, np.float32), scratch.take((4, 4), np.float64),
+                      scratch.empty((3,), np.float32), scratch.empty_like(np.zeros(2))):
+            assert np.isnan(array).all()
+    assert not scratch.is_stale_memory_guarded()

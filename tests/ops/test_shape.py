@@ -70,3 +70,14 @@ def test_squeeze_refuses_an_axis_that_is_not_length_one():
 def test_pad_explains_bad_widths():
     with pytest.raises(ValueError, match="before, after"):
         cr.pad(cr.Tensor(np.zeros((3, 4))), [(1, 1), (1, 1), (1, 1)])
+
+
+def test_split_on_an_empty_axis_and_with_cuts_out_of_order():
+    """np.split's rules, forward and backward (issue 14, #6)."""
+    pieces = cr.ops.split(cr.Tensor(np.zeros((0, 3))), 2, axis=0)
+    assert [p.shape for p in pieces] == [(0, 3), (0, 3)]
+    x = cr.Tensor(np.arange(8.0), requires_grad=True, dtype=np.float64)
+    pieces = cr.ops.split(x, [4, 2])  # x[:4], x[4:2] (empty), x[2:]: elements 2, 3 are in two pieces
+    assert [p.data.tolist() for p in pieces] == [[0, 1, 2, 3], [], [2, 3, 4, 5, 6, 7]]
+    sum(p.sum() for p in pieces).backward()
+    assert x.grad.data.tolist() == [1, 1, 2, 2, 1, 1, 1, 1]

@@ -9,6 +9,7 @@ from chainrule.ops.dropout import dropout
 from chainrule.ops.embedding import embedding
 from chainrule.ops.linear import linear
 from chainrule.ops.losses import binary_cross_entropy, mean_squared_error, softmax_cross_entropy
+from chainrule.ops.losses import binary_cross_entropy_with_logits
 from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pooling import avg_pool2d, max_pool2d
 from chainrule.ops.recurrent import gru, lstm, rnn
@@ -32,6 +33,7 @@ from chainrule.ops.statistics import logsumexp, norm, std, var
 __all__ = [
     "embedding", "gru", "lstm", "rnn",
     "avg_pool2d", "batch_norm", "conv2d", "max_pool2d",
+    "binary_cross_entropy_with_logits",
     "abs", "add", "binary_cross_entropy", "broadcast_to", "cast", "clip", "concat", "div", "dropout",
     "exp", "flatten", "getitem", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "mean",
     "mean_squared_error", "mul", "neg", "pow", "relu", "reshape", "scatter_add", "sigmoid", "softmax",

@@ -18,6 +18,23 @@ from chainrule.ops.dual import where as dual_where
 from chainrule.tensor import Tensor
 
 
+def sigmoid_inplace(z: np.ndarray) -> np.ndarray:
+    """σ(z) written over z: 1/(1 + e⁻|ᶻ|) for z ≥ 0, e⁻|ᶻ|/(1 + e⁻|ᶻ|) for z < 0.
+
+    Both forms keep full relative precision (σ(−40) = 4.2e-18, not 0 as ½(1 + tanh(z/2))
+    would give) and e⁻|ᶻ| ≤ 1 never overflows. Used by `sigmoid` and the fused activations
+    of linear, conv2d and the recurrent cells.
+    """
+    negative = z < 0
+    np.abs(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)  # e = e^(−|z|)
+    denominator = z + 1
+    np.copyto(z, 1, where=~negative)  # the numerator: 1 for z ≥ 0, e for z < 0
+    z /= denominator
+    return z
+
+
 class Sigmoid(Operation):
     """σ(x) = 1 / (1 + e⁻ˣ).   σ′(x) = σ(x)(1 − σ(x)), so ∂L/∂x = g ∘ y ∘ (1 − y).
 
@@ -26,9 +43,7 @@ class Sigmoid(Operation):
     """
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        r = 1 / (1 + e)
-        return np.where(x >= 0, r, e * r)
+        return sigmoid_inplace(np.array(x))
 
     def backward(self, g, x, y):
         return g * y * (1 - y)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
-from chainrule.ops.dual import log, sum_to
+from chainrule.ops.dual import log, sum_to, value, where
 from chainrule.tensor import Tensor, as_float_dtype
 
 
@@ -85,14 +85,29 @@ class Div(_Binary):
 
 
 class Pow(_Binary):
-    """y = a ** b.   ∂y/∂a = b·a^(b−1),  ∂y/∂b = a^b·ln a = y·ln a (defined for a > 0)."""
+    """y = a ** b.   ∂y/∂a = b·a^(b−1),  ∂y/∂b = a^b·ln a = y·ln a (defined for a > 0).
+
+    At a zero base the formulas give 0·∞ = NaN where the limits are 0, so (as PyTorch)
+    ∂y/∂a = 0 where b = 0 (y ≡ 1), and ∂y/∂b = 0 where a = 0 and b ≥ 0 (y = 0ᵇ is flat in b
+    from the right). The base is replaced by 1 at those elements before the formula, so the
+    second derivative stays finite too.
+    """
 
     def compute(self, a, b):
         return a**b
 
     def backward(self, g, a, b, y):
-        ga = sum_to(g * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
-        gb = sum_to(g * y * log(a), b.shape) if self.needs_grad[1] else None
+        av, bv = value(a), value(b)
+        one = av.dtype.type(1)
+        ga = gb = None
+        if self.needs_grad[0]:
+            flat = bv == 0  # y ≡ 1 in a
+            base = where(flat, one, a) if flat.any() else a
+            ga = sum_to(g * b * base ** (b - 1), a.shape)
+        if self.needs_grad[1]:
+            zero = (av == 0) & (bv >= 0)  # lim 0ᵇ·ln 0 = 0 for b > 0; PyTorch's 0 at b = 0
+            base = where(zero, one, a) if zero.any() else a
+            gb = sum_to(g * y * log(base), b.shape)
         return ga, gb
 
 

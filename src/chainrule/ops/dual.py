@@ -69,6 +69,13 @@ def concatenate(xs: Sequence[ArrayOrTensor], axis: int) -> ArrayOrTensor:
     return np.concatenate(xs, axis=axis)
 
 
+def where(condition: np.ndarray, a: ArrayOrTensor, b: ArrayOrTensor) -> ArrayOrTensor:
+    """a where the constant mask `condition` holds, else b (broadcasting)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return indexing.where(condition, a, b)
+    return np.where(condition, a, b)
+
+
 def scatter_add(shape: tuple[int, ...], index: Any, g: ArrayOrTensor) -> ArrayOrTensor:
     """A zero array of `shape` with `g` added at `index` (repeated indices accumulate)."""
     if isinstance(g, Tensor):

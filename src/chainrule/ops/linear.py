@@ -22,20 +22,12 @@ from typing import Any, Callable
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops.activations import sigmoid_inplace
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
 
 
 def _identity_inplace(z: np.ndarray) -> np.ndarray:
-    return z
-
-
-def _sigmoid_inplace(z: np.ndarray) -> np.ndarray:
-    """σ(z) = ½(1 + tanh(z/2)): one transcendental call, no overflow, in place."""
-    z *= 0.5
-    np.tanh(z, out=z)
-    z += 1
-    z *= 0.5
     return z
 
 
@@ -66,7 +58,7 @@ def _relu_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 # name: (f applied in place on z, (g, y) ↦ g ∘ f′(z))
 ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
     "linear": (_identity_inplace, _identity_grad),
-    "sigmoid": (_sigmoid_inplace, _sigmoid_grad),
+    "sigmoid": (sigmoid_inplace, _sigmoid_grad),
     "tanh": (_tanh_inplace, _tanh_grad),
     "relu": (_relu_inplace, _relu_grad),
 }

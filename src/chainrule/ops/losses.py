@@ -1,5 +1,6 @@
-"""Fused loss operations: mean squared error, softmax cross-entropy and binary
-cross-entropy from logits.
+"""Fused loss operations: mean squared error, softmax cross-entropy, and binary
+cross-entropy on probabilities (as PyTorch's ``binary_cross_entropy``) and from logits
+(``binary_cross_entropy_with_logits``).
 
 Fusing a loss with its final activation gives a backward pass that is short,
 exact and stable: for softmax + cross-entropy the gradient is just
@@ -8,7 +9,10 @@ so neither overflows for logits of ±1e4. The loss value and its gradient come
 from the same formula (the book's companion code reported a different loss
 than the one it differentiated).
 
-M is the number of samples the mean runs over. Targets are constants.
+M is the number of samples the mean runs over. Targets are constants. Each
+backward also runs on Tensors (create_graph=True), written with differentiable
+operations, so the losses support second derivatives (gradient penalties,
+Hessian-vector products).
 """
 
 from __future__ import annotations
@@ -18,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops import activations, elementwise
 from chainrule.tensor import Tensor
 
 
 class MeanSquaredError(Operation):
     """L = (1/M) Σ (p − t)² over all M elements.   ∂L/∂p = 2(p − t)/M."""
-
-    second_order = False
 
     def __init__(self, target: np.ndarray) -> None:
         self.target = target
@@ -34,18 +37,18 @@ class MeanSquaredError(Operation):
         return np.asarray(np.mean(self.diff * self.diff), dtype=p.dtype)
 
     def backward(self, g, p, y):
-        return self.diff * (g * (2.0 / self.diff.size))
+        diff = p - self.target if isinstance(p, Tensor) else self.diff
+        return diff * (g * (2.0 / self.diff.size))
 
 
 class SoftmaxCrossEntropy(Operation):
     """L = −(1/M) Σ_m Σ_c t_mc · log softmax(x_m)_c, classes on the last axis.
 
-    With s = softmax(x_m) and Σ_c t_mc = 1:  ∂L/∂x_mc = (s_mc − t_mc)/M.
-    Targets are class indices (shape x.shape[:-1]) or rows of probabilities
-    (one-hot, shape x.shape).
+    With s = softmax(x_m), ∂ log s_mk/∂x_mc = [k = c] − s_mc, so
+    ∂L/∂x_mc = (s_mc·Σ_k t_mk − t_mc)/M, which is (s_mc − t_mc)/M when Σ_k t_mk = 1.
+    Targets are class indices (shape x.shape[:-1]) or rows of weights (one-hot or
+    soft, shape x.shape; rows need not sum to 1).
     """
-
-    second_order = False
 
     def __init__(self, target: np.ndarray) -> None:
         self.target = target
@@ -63,23 +66,36 @@ class SoftmaxCrossEntropy(Operation):
         return np.asarray(-total / count, dtype=x.dtype)
 
     def backward(self, g, x, y):
+        if isinstance(x, Tensor):  # create_graph: the same formula on Tensors
+            return self._backward_on_tensors(g, x)
         grad = np.exp(self.log_probs)  # softmax, (M, C)
         count = len(grad)
         if self.target.dtype.kind in "iu":
             grad[np.arange(count), self.labels] -= 1
         else:
-            grad -= self.target.reshape(grad.shape)
+            target = self.target.reshape(grad.shape)
+            grad *= target.sum(axis=1, keepdims=True)  # Σ_k t_mk: 1 for one-hot rows
+            grad -= target
         grad *= g / count
         return grad.reshape(x.shape)
 
+    def _backward_on_tensors(self, g: Tensor, x: Tensor) -> Tensor:
+        rows = x.reshape(-1, x.shape[-1])
+        count = rows.shape[0]
+        if self.target.dtype.kind in "iu":
+            target = np.zeros(rows.shape, dtype=x.dtype)
+            target[np.arange(count), self.labels] = 1
+        else:
+            target = self.target.reshape(rows.shape)
+        grad = activations.softmax(rows, axis=1) * target.sum(axis=1, keepdims=True) - target
+        return (grad * (g / count)).reshape(x.shape)
 
-class BinaryCrossEntropy(Operation):
+
+class BinaryCrossEntropyWithLogits(Operation):
     """L = (1/M) Σ [max(x, 0) − x·t + log(1 + e^{−|x|})] for logits x (= −t·log σ(x) − (1−t)·log(1−σ(x))).
 
     ∂L/∂x = (σ(x) − t)/M.
     """
-
-    second_order = False
 
     def __init__(self, target: np.ndarray) -> None:
         self.target = target
@@ -89,9 +105,38 @@ class BinaryCrossEntropy(Operation):
         return np.asarray(losses.mean(), dtype=x.dtype)
 
     def backward(self, g, x, y):
-        e = np.exp(-np.abs(x))
-        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        sig = activations.sigmoid(x) if isinstance(x, Tensor) else activations.sigmoid_inplace(np.array(x))
         return (sig - self.target) * (g / x.size)
+
+
+# PyTorch clamps each log at −100, so a probability of exactly 0 or 1 gives a finite loss
+LOG_FLOOR = -100.0
+GRAD_EPS = 1e-12
+
+
+class BinaryCrossEntropy(Operation):
+    """L = −(1/M) Σ [t·log p + (1 − t)·log(1 − p)] for probabilities p in [0, 1] (logs floored at −100).
+
+    ∂L/∂p = (1/M)·(−t/p + (1 − t)/(1 − p)) = (p − t) / (M·p(1 − p)), with p(1 − p) floored at
+    1e-12 so that p = 0 or 1 gives a finite gradient (PyTorch's rule).
+    """
+
+    def __init__(self, target: np.ndarray) -> None:
+        self.target = target
+
+    def forward(self, p):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), LOG_FLOOR)
+        losses = -(self.target * log_p + (1 - self.target) * log_q)
+        return np.asarray(losses.mean(), dtype=p.dtype)
+
+    def backward(self, g, p, y):
+        if isinstance(p, Tensor):
+            spread = elementwise.clip(p * (1 - p), GRAD_EPS, None)
+        else:
+            spread = np.maximum(p * (1 - p), p.dtype.type(GRAD_EPS))
+        return (p - self.target) / spread * (g / p.size)
 
 
 def _as_target(target: Any, dtype: np.dtype, prediction: Any = None, name: str = "loss") -> np.ndarray:
@@ -155,14 +200,41 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     return SoftmaxCrossEntropy(t)(logits)
 
 
-def binary_cross_entropy(logits: Any, target: Any) -> Tensor:
+def _binary_target(x: Any, target: Any, name: str, what: str) -> np.ndarray:
+    t = _as_target(target, _dtype_of(x), x, name).astype(_dtype_of(x), copy=False)
+    if np.shape(x) != t.shape:
+        raise ValueError(f"{name}: {what} have shape {np.shape(x)} but targets {t.shape}; they must match")
+    if t.size and (t.min() < 0 or t.max() > 1):
+        raise ValueError(f"{name}: targets must lie in [0, 1], got values from {t.min()} to {t.max()}")
+    return t
+
+
+def binary_cross_entropy(probabilities: Any, target: Any) -> Tensor:
+    """Binary cross-entropy of probabilities p in [0, 1] against targets in [0, 1], as PyTorch's function.
+
+    L = −(1/M) Σ [t·log p + (1 − t)·log(1 − p)] (logs floored at −100);  ∂L/∂p = (p − t)/(M·p(1 − p)).
+    For raw scores (logits) use `binary_cross_entropy_with_logits`: it is exact where σ saturates.
+
+    >>> round(binary_cross_entropy(Tensor([0.5]), np.array([1.0])).item(), 4)  # log 2
+    0.6931
+    """
+    t = _binary_target(probabilities, target, "binary_cross_entropy", "probabilities")
+    p = getattr(probabilities, "data", np.asarray(probabilities))
+    if p.size and (np.nanmin(p) < 0 or np.nanmax(p) > 1):
+        raise ValueError(
+            f"binary_cross_entropy: inputs must be probabilities in [0, 1], got values from {np.nanmin(p)} to "
+            f"{np.nanmax(p)}; for logits (raw scores) use binary_cross_entropy_with_logits"
+        )
+    return BinaryCrossEntropy(t)(probabilities)
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any) -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably from logits.
 
     L = (1/M) Σ [max(x, 0) − x·t + log(1 + e^{−|x|})];  ∂L/∂x = (σ(x) − t)/M.
+
+    >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), np.array([1.0])).item(), 4)  # log 2
+    0.6931
     """
-    t = _as_target(target, _dtype_of(logits), logits, "binary_cross_entropy").astype(_dtype_of(logits), copy=False)
-    if np.shape(logits) != t.shape:
-        raise ValueError(f"binary_cross_entropy: logits have shape {np.shape(logits)} but targets {t.shape}")
-    if t.size and (t.min() < 0 or t.max() > 1):
-        raise ValueError("binary_cross_entropy: targets must lie in [0, 1]")
-    return BinaryCrossEntropy(t)(logits)
+    t = _binary_target(logits, target, "binary_cross_entropy_with_logits", "logits")
+    return BinaryCrossEntropyWithLogits(t)(logits)

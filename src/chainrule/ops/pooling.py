@@ -20,7 +20,7 @@ Backward, with g = ∂L/∂y:
 Where windows overlap (stride < kernel) an input element collects gradient from several
 windows, so the slices are added; otherwise they are disjoint and simply written.
 
-Fast path: windows that tile the input (stride = kernel, no padding) need no padded copy,
+Fast path: windows that tile the input (stride = kernel dividing the size, no padding) need no padded copy,
 and their backward writes each offset's slice once (no zero-fill, no accumulation). The
 forward is kh·kw elementwise maxima (or sums) of strided views of x, never a Python loop
 over pixels. (Viewing x as (N, C, Ho, kh, Wo, kw) and reducing axes 3 and 5 is also
@@ -88,7 +88,7 @@ class _Pool2d(Operation):
             n, c, h, w = x.shape
             gx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
         else:  # in x's memory order; every element is written when the windows tile x
-            tiles = not overlap and x.shape[2] % kh == 0 and x.shape[3] % kw == 0
+            tiles = (sh, sw) == (kh, kw) and x.shape[2] % kh == 0 and x.shape[3] % kw == 0  # no gaps either
             gx = take_like(x)
             if not tiles:
                 gx.fill(0)

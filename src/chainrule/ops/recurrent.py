@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops import scratch
 from chainrule.ops.linear import ACTIVATIONS
 from chainrule.tensor import Tensor
 
@@ -79,7 +80,7 @@ def _gradients(needs: tuple[bool, ...], xs: np.ndarray, h_prev: np.ndarray, a_x:
 
 
 def _states(T: int, h0: np.ndarray) -> np.ndarray:
-    hs = np.empty((T + 1, *h0.shape), dtype=h0.dtype)
+    hs = scratch.empty((T + 1, *h0.shape), dtype=h0.dtype)
     hs[0] = h0
     return hs
 
@@ -101,7 +102,7 @@ class RNN(Operation):
         xs = np.ascontiguousarray(x.transpose(1, 0, 2))
         a = _input_projection(xs, w_ih, b_ih + b_hh)
         T = len(a)
-        hs, rec = _states(T, h0), np.empty_like(h0)
+        hs, rec = _states(T, h0), scratch.empty_like(h0)
         for t in range(T):
             np.matmul(hs[t], w_hh, out=rec)
             rec += a[t]
@@ -151,8 +152,8 @@ class GRU(Operation):
         bias[: 2 * H] += b_hh[: 2 * H]  # r and z: both biases simply add
         gates = _input_projection(xs, w_ih, bias)  # becomes r, z, n step by step
         T = len(gates)
-        hs, m = _states(T, h0), np.empty((T, *h0.shape), dtype=h0.dtype)
-        rec, tmp, b_hn = np.empty_like(gates[0]), np.empty_like(h0), b_hh[2 * H:]
+        hs, m = _states(T, h0), scratch.empty((T, *h0.shape), dtype=h0.dtype)
+        rec, tmp, b_hn = scratch.empty_like(gates[0]), scratch.empty_like(h0), b_hh[2 * H:]
         for t in range(T):
             g = gates[t]
             np.matmul(hs[t], w_hh, out=rec)
@@ -181,7 +182,7 @@ class GRU(Operation):
         p_n = n * n
         np.subtract(1, p_n, out=p_n)
         p_n *= 1 - z
-        a_h = np.empty_like(gates)
+        a_h = scratch.empty_like(gates)
         np.subtract(1, r, out=a_h[..., :H])
         a_h[..., :H] *= r
         a_h[..., :H] *= m
@@ -191,7 +192,7 @@ class GRU(Operation):
         a_h[..., H: 2 * H] *= hs[:-1] - n
         np.multiply(p_n, r, out=a_h[..., 2 * H:])
         gy, w_hh_t, dh = gy.transpose(1, 0, 2), np.ascontiguousarray(w_hh.T), np.array(gh)
-        tmp, blocks = np.empty_like(dh), a_h.reshape(T, N, 3, H)  # a view: one gate per block
+        tmp, blocks = scratch.empty_like(dh), a_h.reshape(T, N, 3, H)  # a view: one gate per block
         for t in range(T - 1, -1, -1):
             dh += gy[t]
             blocks[t] *= dh[:, None, :]
@@ -230,8 +231,8 @@ class LSTM(Operation):
         k = np.repeat(np.array([-1, -1, -2, -1], dtype=x.dtype), H)  # the gates hold −z, or −2z for g
         gates = _input_projection(xs, w_ih * k, (b_ih + b_hh) * k)  # becomes i, f, g, o step by step
         w_hh_k, T = w_hh * k, len(gates)
-        hs, cs, tanh_c = _states(T, h0), _states(T, c0), np.empty((T, *h0.shape), dtype=h0.dtype)
-        rec, tmp = np.empty_like(gates[0]), np.empty_like(h0)
+        hs, cs, tanh_c = _states(T, h0), _states(T, c0), scratch.empty((T, *h0.shape), dtype=h0.dtype)
+        rec, tmp = scratch.empty_like(gates[0]), scratch.empty_like(h0)
         with np.errstate(over="ignore"):  # exp(−z) = inf for z ≪ 0 gives σ = 0, tanh = −1: the right limits
             for t in range(T):
                 a = gates[t]
@@ -257,8 +258,8 @@ class LSTM(Operation):
         hs, cs, gates, s = self.hs, self.cs, self.gates, self.tanh_c
         T, N, H = s.shape
         f = gates[..., H: 2 * H]
-        a, q = np.empty_like(gates), np.empty_like(s)
-        gy, dh, dc, tmp = gy.transpose(1, 0, 2), np.array(gh), np.array(gc), np.empty_like(s[0])
+        a, q = scratch.empty_like(gates), scratch.empty_like(s)
+        gy, dh, dc, tmp = gy.transpose(1, 0, 2), np.array(gh), np.array(gc), scratch.empty_like(s[0])
         w_hh_t, blocks = np.ascontiguousarray(w_hh.T), a.reshape(T, N, 4, H)  # blocks: a view, one gate each
         for stop in range(T, 0, -_CHUNK):  # a few steps at a time, so their arrays stay in cache
             start = max(stop - _CHUNK, 0)

@@ -80,11 +80,21 @@ class Max(Operation):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        if x.size == 0:
-            raise ValueError(f"max: cannot take the maximum of an empty tensor of shape {x.shape}")
+        if x.size == 0:  # only a reduced axis of length 0 has no maximum; other empty axes give an empty result
+            empty = [x.shape[a] for a in self.axes if x.shape[a] == 0]
+            kept = _kept_shape(x.shape, self.axes)
+            if empty and int(np.prod(kept)) > 0:
+                raise ValueError(
+                    f"max: cannot take the maximum over an axis of length 0 (tensor of shape {x.shape}, "
+                    f"axis {self.axes})"
+                )
+            return np.zeros(kept if self.keepdims else tuple(n for a, n in enumerate(x.shape) if a not in self.axes),
+                            dtype=x.dtype)
         return x.max(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g, x, y):
+        if value(x).size == 0:
+            return g.reshape(_kept_shape(x.shape, self.axes)) * np.zeros(x.shape, dtype=x.dtype)
         winner = first_argmax_mask(value(x), self.axes)
         return winner * broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
 

@@ -11,14 +11,24 @@ Arrays come uninitialised, like ``np.empty``.
 
 Each thread has its own pool, bounded by `MAX_BYTES` (least recently used out first);
 arrays smaller than `MIN_BYTES` are left to NumPy's own allocation.
+
+Stale-memory guard (a test mode): inside ``with stale_memory_guard():``, or in a process
+started with the environment variable ``CHAINRULE_STALE_MEMORY_GUARD=1``, every array
+handed out by `take`, `take_like`, `empty` and `empty_like` is first filled with NaN. An
+operation that reads memory it never wrote (a gradient buffer that is not fully
+written) then gives NaN instead of whatever the memory held — reliably, not by chance.
+Operations take their uninitialised buffers from here (never `np.empty` directly) so the
+guard sees them all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -33,6 +43,45 @@ class _Pool(threading.local):
 
 
 _pool = _Pool()
+
+
+class _Guard(threading.local):
+    enabled = os.environ.get("CHAINRULE_STALE_MEMORY_GUARD", "") not in ("", "0")
+
+
+_guard = _Guard()
+
+
+@contextlib.contextmanager
+def stale_memory_guard(enabled: bool = True) -> Iterator[None]:
+    """Test mode: every uninitialised array handed out inside is filled with NaN first (module docstring)."""
+    previous = _guard.enabled
+    _guard.enabled = enabled
+    try:
+        yield
+    finally:
+        _guard.enabled = previous
+
+
+def is_stale_memory_guarded() -> bool:
+    """Whether the stale-memory guard is on (in this thread)."""
+    return _guard.enabled
+
+
+def _poisoned(array: np.ndarray) -> np.ndarray:
+    if _guard.enabled and array.dtype.kind == "f":
+        array.fill(np.nan)
+    return array
+
+
+def empty(shape: Any, dtype: Any) -> np.ndarray:
+    """``np.empty(shape, dtype)``, NaN-filled under the stale-memory guard: for buffers every element of which is written."""
+    return _poisoned(np.empty(shape, dtype))
+
+
+def empty_like(template: np.ndarray, dtype: Any = None) -> np.ndarray:
+    """``np.empty_like(template)``, NaN-filled under the stale-memory guard."""
+    return _poisoned(np.empty_like(template, dtype=dtype))
 
 
 def _references(arrays: OrderedDict, key: int) -> int:
@@ -55,7 +104,7 @@ def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
     if not MIN_BYTES <= nbytes <= MAX_BYTES // 2:
-        return np.empty(shape, dtype)
+        return empty(shape, dtype)
     arrays = _pool.arrays
     for key in arrays:
         array = arrays[key]
@@ -63,14 +112,14 @@ def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
             del array  # drop this frame's reference before counting
             if _references(arrays, key) == _FREE:
                 arrays.move_to_end(key)
-                return arrays[key]
+                return _poisoned(arrays[key])
     array = np.empty(shape, dtype)
     arrays[id(array)] = array
     _pool.nbytes += nbytes
     while _pool.nbytes > MAX_BYTES:
         _, old = arrays.popitem(last=False)
         _pool.nbytes -= old.nbytes
-    return array
+    return _poisoned(array)
 
 
 def take_like(template: np.ndarray, dtype: Any = None) -> np.ndarray:

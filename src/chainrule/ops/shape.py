@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from chainrule.autograd import Operation
-from chainrule.ops.dual import concatenate, sum_to
+from chainrule.ops.dual import concatenate, scatter_add, sum_to
 from chainrule.tensor import Tensor
 
 
@@ -117,7 +117,18 @@ class Split(Operation):
         return tuple(np.split(x, self.indices, axis=self.axis))
 
     def backward(self, gs, x, ys):
-        return concatenate(list(gs), self.axis)
+        length = x.shape[self.axis]
+        if all(0 <= a <= b <= length for a, b in zip([0, *self.indices], [*self.indices, length])):
+            return concatenate(list(gs), self.axis)  # the pieces tile x in order
+        # cuts out of order or past the end: pieces overlap or miss parts of x, as in np.split;
+        # each piece is x[..., start:stop] (slice semantics), so its gradient is added back there
+        lead = (slice(None),) * (self.axis % x.ndim)
+        bounds = [0, *self.indices, None]
+        total = None
+        for start, stop, g in zip(bounds[:-1], bounds[1:], gs):
+            part = scatter_add(x.shape, lead + (slice(start, stop),), g)
+            total = part if total is None else total + part
+        return total
 
 
 class Pad(Operation):
@@ -261,7 +272,8 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> tu
         sections = int(indices_or_sections)
         if sections <= 0 or length % sections:
             raise ValueError(f"split: axis {axis} of length {length} does not split into {sections} equal parts")
-        indices = list(range(length // sections, length, length // sections))
+        step = length // sections
+        indices = [step * i for i in range(1, sections)]  # an empty axis gives `sections` empty pieces
     else:
         indices = [int(i) for i in indices_or_sections]
     return Split(indices, axis)(x)

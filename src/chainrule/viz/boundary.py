@@ -36,7 +36,8 @@ def class_probabilities(model: NeuralNetwork | Callable[[np.ndarray], Any], poin
     How outputs become probabilities:
 
     * a `NeuralNetwork` trained with `SoftmaxCrossEntropy`: softmax of its C outputs;
-    * with `BinaryCrossEntropy` (one output): σ(output) for class 1, 1 − σ for class 0;
+    * with `BinaryCrossEntropy` (one output, from logits): σ(output) for class 1, 1 − σ for class 0
+      (with ``from_logits=False`` the output already is the probability of class 1);
     * anything else (another loss, or a plain function of an (M, 2) array):
       several outputs are treated as scores (softmax); one output as the
       probability of class 1, clipped to [0, 1] (a network fitted with squared
@@ -58,7 +59,7 @@ def class_probabilities(model: NeuralNetwork | Callable[[np.ndarray], Any], poin
         raise ValueError(f"the classifier gave outputs of shape {output.shape} for {len(points)} points; "
                          f"expected ({len(points)}, C)")
     if output.shape[1] == 1:
-        if isinstance(loss, BinaryCrossEntropy):
+        if isinstance(loss, BinaryCrossEntropy) and loss.from_logits:
             p = 1 / (1 + np.exp(-np.clip(output[:, 0], -500, 500)))
         else:
             p = np.clip(output[:, 0], 0.0, 1.0)
