@@ -100,16 +100,13 @@ class Max(Operation):
 
 
 class Min(Max):
-    """y = min over `axes` of x = −max(−x).   ∂L/∂x = g at the first arg-min, 0 elsewhere (as `Max`)."""
+    """y = min over `axes` of x = −max(−x).   ∂L/∂x = g at the first arg-min, 0 elsewhere (as `Max`, on −x)."""
 
     def forward(self, x):
-        if x.size == 0:
-            raise ValueError(f"min: cannot take the minimum of an empty tensor of shape {x.shape}")
-        return x.min(axis=self.axes, keepdims=self.keepdims)
+        return -super().forward(-x)
 
     def backward(self, g, x, y):
-        winner = first_argmax_mask(-value(x), self.axes)
-        return winner * broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
+        return super().backward(g, -x, y)  # the mask of −x's first maximum: x's first minimum
 
 
 class Prod(Operation):
@@ -261,10 +258,11 @@ def cumsum(x: Any, axis: int = 0) -> Tensor:
 
 def _arg(fn: Any, x: Any, axis: int | None, keepdims: bool, name: str) -> np.ndarray:
     data = np.asarray(x.data if isinstance(x, Tensor) else x)
-    if data.size == 0:
-        raise ValueError(f"{name}: an empty tensor of shape {data.shape} has no {name[3:]}imum")
     if axis is not None:
         (axis,) = normalize_axes(axis, data.ndim, name)
+    if data.size == 0 and (axis is None or data.shape[axis] == 0):
+        raise ValueError(f"{name}: there is no {name[3:]}imum over an empty axis (tensor of shape {data.shape}, "
+                         f"axis {axis})")
     return fn(data, axis=axis, keepdims=keepdims)
 
 
