@@ -13,8 +13,11 @@ import numpy as np
 import chainrule as cr
 from catalogue import Entry, Sample
 from catalogue.elementwise import _clip_samples, _saturating, _softmax_samples
+from catalogue.losses import _ce_samples
 from catalogue.reductions import FIRST_MAXIMUM, _torch_reduction, first_maximum
-from catalogue.vocabulary import binary, each, laid_out, reductions, singular, torch, torch_axis, unary, values
+from catalogue.vocabulary import (
+    binary, each, laid_out, reductions, singular, to_torch, torch, torch_axis, unary, values,
+)
 
 FIRST_MINIMUM = FIRST_MAXIMUM.replace("max", "min").replace("maximal", "minimal").replace("amax", "amin")
 
@@ -223,6 +226,19 @@ def _linear_nd_samples(rng):
             for x in ((2, 5, 4), (2, 1, 2, 4), (4,), (0, 2, 4))]
 
 
+def _smoothing_samples(rng):
+    """The cross-entropy samples whose rows sum to 1 (PyTorch smooths those), with ε = 0.1 and 1."""
+    return [Sample(s.inputs, {**s.kwargs, "label_smoothing": eps}, f"smoothing={eps}-{s.id}", s.fd)
+            for s in _ce_samples(rng) if "sum" not in s.id for eps in (0.1, 1.0)]
+
+
+def _torch_smoothed_ce(x, target, label_smoothing):
+    t = to_torch(target)
+    classes = x.shape[-1]
+    t = t.reshape(-1) if target.dtype.kind in "iu" else t.reshape(-1, classes)
+    return torch().nn.functional.cross_entropy(x.reshape(-1, classes), t, label_smoothing=label_smoothing)
+
+
 COMPARISONS = {"less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge", "equal": "eq",
                "not_equal": "ne"}
 OPERATORS = {"less": "__lt__", "less_equal": "__le__", "greater": "__gt__", "greater_equal": "__ge__",
@@ -314,6 +330,9 @@ ENTRIES = [
     Entry("ops.conv2d", _grouped_conv, _torch_grouped_conv, _grouped_conv_samples),
     Entry("ops.linear", lambda x, w, b: cr.ops.linear(x, w, b, "tanh"), lambda x, w, b: torch().tanh(x @ w + b),
           _linear_nd_samples),
+        Entry("ops.softmax_cross_entropy",
+          lambda x, target, label_smoothing: cr.ops.softmax_cross_entropy(x, target, label_smoothing),
+          _torch_smoothed_ce, _smoothing_samples, second_order=True),
     # ---------------------------------------------------------- Tensor methods
     Entry("Tensor.relu", lambda x: x.relu(), lambda x: x.relu(), lambda r: unary(r, "away"), second_order=True),
     Entry("Tensor.tanh", lambda x: x.tanh(), lambda x: x.tanh(), each(unary, _saturating), second_order=True),
