@@ -221,6 +221,19 @@ def _torch_grouped_conv(x, w, b=None, stride=1, padding=0, dilation=1, activatio
     return torch().tanh(y) if activation == "tanh" else y
 
 
+def _ceil_pool_samples(rng, average=False):
+    """Ceil mode (a last window past the padding) and, for the average, padding left out of the divisor."""
+    samples = []
+    for h, w, k, s, p in ((5, 5, 2, 2, 0), (6, 7, 3, 2, 1), (8, 8, 2, 3, 0), (6, 7, (2, 3), (3, 2), (1, 1))):
+        for options in ({"ceil_mode": True}, {"ceil_mode": True, "count_include_pad": False},
+                        {"count_include_pad": False}):
+            if "count_include_pad" in options and not average:
+                continue
+            kwargs = {"kernel_size": k, "stride": s, "padding": p, **options}
+            samples.append(Sample([values(rng, (2, 2, h, w))], kwargs, f"{h}x{w}-k{k}-s{s}-p{p}-{options}"))
+    return samples
+
+
 def _linear_nd_samples(rng):
     return [Sample([values(rng, x), values(rng, (4, 3)), values(rng, (3,))], {}, f"{x}")
             for x in ((2, 5, 4), (2, 1, 2, 4), (4,), (0, 2, 4))]
@@ -328,6 +341,10 @@ ENTRIES = [
     # ------------------------------------------------------ network operations
     Entry("ops.conv_transpose2d", cr.ops.conv_transpose2d, _torch_conv_transpose, _conv_transpose_samples),
     Entry("ops.conv2d", _grouped_conv, _torch_grouped_conv, _grouped_conv_samples),
+    Entry("ops.max_pool2d", cr.ops.max_pool2d, lambda x, **kw: torch().nn.functional.max_pool2d(x, **kw),
+          _ceil_pool_samples),
+    Entry("ops.avg_pool2d", cr.ops.avg_pool2d, lambda x, **kw: torch().nn.functional.avg_pool2d(x, **kw),
+          lambda rng: _ceil_pool_samples(rng, average=True)),
     Entry("ops.linear", lambda x, w, b: cr.ops.linear(x, w, b, "tanh"), lambda x, w, b: torch().tanh(x @ w + b),
           _linear_nd_samples),
         Entry("ops.softmax_cross_entropy",

@@ -77,10 +77,11 @@ def test_small_cnn_matches_onnxruntime_before_and_after_a_training_step(tmp_path
     [Conv2D(3, 1, activation="sigmoid"), MaxPool2D(3, stride=2, padding=1), AvgPool2D((2, 3))],
     [Conv2D(3, 3, activation=cr.Softmax(1)), BatchNorm(), cr.Flatten(), cr.Dense(2), BatchNorm()],
     [Conv2D(4, 3, padding=1, groups=2, activation="relu"), Conv2D(4, 3, groups=4)],
+    [MaxPool2D(2, stride=2, ceil_mode=True), AvgPool2D(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)],
     [ConvTranspose2D(3, 4, stride=2, padding=1, activation="tanh"),
      ConvTranspose2D(2, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2), bias=False)],
 ], ids=["strided dilated", "same dilated, avg pool padded", "pools", "channel softmax, batch norms 2-D and 1-D",
-        "grouped and depthwise", "transposed"])
+        "grouped and depthwise", "ceil mode, padding not counted", "transposed"])
 def test_convolutions_pools_and_batch_norms_match_onnxruntime(tmp_path, layers):
     net = cr.NeuralNetwork(layers, seed=3)
     net.predict(_images((1, 2, 9, 9)))

@@ -9,8 +9,8 @@ sequences batch first); weights differ in two places only: a Dense weight is
 (n_in, n_out) here and (n_out, n_in) in ``nn.Linear``, and a recurrent layer's
 weights are PyTorch's transposed (`chainrule.ops.recurrent.to_torch_layout`;
 the gate order is the same). Conventions checked to agree, so copied as they
-are: BatchNorm's momentum and eps, max pooling's −∞ padding, average pooling
-counting the padding (``count_include_pad=True``).
+are: BatchNorm's momentum and eps, max pooling's −∞ padding, average pooling's
+``count_include_pad`` and both poolings' ``ceil_mode``.
 
 torch is imported when a function runs, never when this module is imported.
 """
@@ -148,24 +148,24 @@ def from_conv_transpose2d(module: Any) -> ConvTranspose2D:
 
 
 def to_max_pool2d(layer: MaxPool2D) -> Any:
-    return import_torch().nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
+    return import_torch().nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
 
 
 def to_avg_pool2d(layer: AvgPool2D) -> Any:
-    return import_torch().nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, count_include_pad=True)
+    return import_torch().nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode,
+                                       count_include_pad=layer.count_include_pad)
 
 
 def from_max_pool2d(module: Any) -> MaxPool2D:
-    if module.dilation not in (1, (1, 1)) or module.ceil_mode or module.return_indices:
-        raise _unsupported(module, "chainrule's MaxPool2D has dilation=1, ceil_mode=False, return_indices=False")
-    return MaxPool2D(module.kernel_size, module.stride, module.padding)
+    if module.dilation not in (1, (1, 1)) or module.return_indices:
+        raise _unsupported(module, "chainrule's MaxPool2D has dilation=1 and return_indices=False")
+    return MaxPool2D(module.kernel_size, module.stride, module.padding, module.ceil_mode)
 
 
 def from_avg_pool2d(module: Any) -> AvgPool2D:
-    if not module.count_include_pad or module.ceil_mode or module.divisor_override is not None:
-        raise _unsupported(module, "chainrule's AvgPool2D has count_include_pad=True, ceil_mode=False and no "
-                                   "divisor_override")
-    return AvgPool2D(module.kernel_size, module.stride, module.padding)
+    if module.divisor_override is not None:
+        raise _unsupported(module, "chainrule's AvgPool2D has no divisor_override")
+    return AvgPool2D(module.kernel_size, module.stride, module.padding, module.ceil_mode, module.count_include_pad)
 
 
 # ---------------------------------------------------------------------- BatchNorm
