@@ -25,7 +25,48 @@ from chainrule.ops.conv_transpose import conv_transpose2d
 from chainrule.tensor import Parameter, Tensor
 
 
-class Conv2D(LazilyBuilt):
+class _Convolution(LazilyBuilt):
+    """What Conv2D and ConvTranspose2D share: checked arguments, lazy parameters, input checks."""
+
+    size_attribute = "in_channels"
+
+    def _setup(self, out_channels: Any, kernel_size: Any, stride: Any, dilation: Any, activation: Any,
+               weight_init: str, bias: bool) -> None:
+        who = type(self).__name__
+        if not isinstance(out_channels, (int, np.integer)) or isinstance(out_channels, bool) or out_channels <= 0:
+            raise ValueError(f"{who}(out_channels): must be a positive integer, got {out_channels!r}")
+        if weight_init not in SCHEMES:
+            raise ValueError(f"{who}: weight_init must be one of {SCHEMES}, got {weight_init!r}")
+        self.out_channels = int(out_channels)
+        self.kernel_size = as_pair(kernel_size, f"{who}: kernel_size", 1)
+        self.stride = as_pair(stride, f"{who}: stride", 1)
+        self.dilation = as_pair(dilation, f"{who}: dilation", 1)
+        self.activation = as_activation(activation)
+        self.weight_init = weight_init
+        self.use_bias = bool(bias)
+        self.in_channels: int | None = None
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+
+    def _make_parameters(self, in_channels: int, shape: tuple[int, ...]) -> None:
+        self.in_channels = in_channels
+        self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+
+    def _checked(self, x: Tensor) -> str:
+        """Check an input batch against this layer; returns the layer's name for later messages."""
+        name = f"{type(self).__name__}({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"
+        check_image_batch(x.shape, name)
+        if self.in_channels is not None and x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{name} was built for {self.in_channels} input channels but got input of shape {x.shape} "
+                f"({x.shape[1]} channels); in NCHW the channels are axis 1"
+            )
+        self.check_dtype(x, name)
+        return name
+
+
+class Conv2D(_Convolution):
     """A convolution layer.
 
     Args:
@@ -48,7 +89,6 @@ class Conv2D(LazilyBuilt):
     ((2, 8, 28, 28), (8, 1, 3, 3))
     """
 
-    size_attribute = "in_channels"
     sized_by = ("weight", 1)
 
     def __init__(
@@ -65,23 +105,10 @@ class Conv2D(LazilyBuilt):
         groups: int = 1,
     ) -> None:
         super().__init__()
-        if not isinstance(out_channels, (int, np.integer)) or isinstance(out_channels, bool) or out_channels <= 0:
-            raise ValueError(f"Conv2D(out_channels): must be a positive integer, got {out_channels!r}")
-        if weight_init not in SCHEMES:
-            raise ValueError(f"Conv2D: weight_init must be one of {SCHEMES}, got {weight_init!r}")
-        self.out_channels = int(out_channels)
-        self.kernel_size = as_pair(kernel_size, "Conv2D: kernel_size", 1)
-        self.stride = as_pair(stride, "Conv2D: stride", 1)
-        self.dilation = as_pair(dilation, "Conv2D: dilation", 1)
+        self._setup(out_channels, kernel_size, stride, dilation, activation, weight_init, bias)
         self.padding = padding if padding == "same" else as_pair(padding, "Conv2D: padding", 0)
         self._padding = self._resolve_padding()
-        self.activation = as_activation(activation)
-        self.weight_init = weight_init
-        self.use_bias = bool(bias)
         self.groups = check_groups("Conv2D", groups, groups, self.out_channels)
-        self.in_channels: int | None = None
-        self.weight: Parameter | None = None
-        self.bias: Parameter | None = None
         if in_channels is not None:
             self._build(int(in_channels))
 
@@ -97,20 +124,10 @@ class Conv2D(LazilyBuilt):
 
     def _build(self, in_channels: int) -> None:
         check_groups("Conv2D", self.groups, in_channels, self.out_channels)
-        self.in_channels = in_channels
-        shape = (self.out_channels, in_channels // self.groups, *self.kernel_size)
-        self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+        self._make_parameters(in_channels, (self.out_channels, in_channels // self.groups, *self.kernel_size))
 
     def forward(self, x: Tensor) -> Tensor:
-        name = f"Conv2D({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"
-        check_image_batch(x.shape, name)
-        if self.in_channels is not None and x.shape[1] != self.in_channels:
-            raise ValueError(
-                f"{name} was built for {self.in_channels} input channels but got input of shape {x.shape} "
-                f"({x.shape[1]} channels); in NCHW the channels are axis 1"
-            )
-        self.check_dtype(x, name)
+        name = self._checked(x)
         check_fits(name, x.shape[2:], self.kernel_size, self._padding, self.dilation)
         if self.weight is None:
             self._build(x.shape[1])
@@ -138,7 +155,7 @@ class Conv2D(LazilyBuilt):
         }
 
 
-class ConvTranspose2D(LazilyBuilt):
+class ConvTranspose2D(_Convolution):
     """A transposed convolution: learned upsampling, the decoder's counterpart of `Conv2D`.
 
     Args:
@@ -158,7 +175,6 @@ class ConvTranspose2D(LazilyBuilt):
     (2, 8, 14, 14)
     """
 
-    size_attribute = "in_channels"
     sized_by = ("weight", 0)
 
     def __init__(
@@ -175,40 +191,18 @@ class ConvTranspose2D(LazilyBuilt):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if not isinstance(out_channels, (int, np.integer)) or isinstance(out_channels, bool) or out_channels <= 0:
-            raise ValueError(f"ConvTranspose2D(out_channels): must be a positive integer, got {out_channels!r}")
-        if weight_init not in SCHEMES:
-            raise ValueError(f"ConvTranspose2D: weight_init must be one of {SCHEMES}, got {weight_init!r}")
-        self.out_channels = int(out_channels)
-        self.kernel_size = as_pair(kernel_size, "ConvTranspose2D: kernel_size", 1)
-        self.stride = as_pair(stride, "ConvTranspose2D: stride", 1)
+        self._setup(out_channels, kernel_size, stride, dilation, activation, weight_init, bias)
         self.padding = as_pair(padding, "ConvTranspose2D: padding", 0)
         self.output_padding = as_pair(output_padding, "ConvTranspose2D: output_padding", 0)
-        self.dilation = as_pair(dilation, "ConvTranspose2D: dilation", 1)
-        self.activation = as_activation(activation)
-        self.weight_init = weight_init
-        self.use_bias = bool(bias)
-        self.in_channels: int | None = None
-        self.weight: Parameter | None = None
-        self.bias: Parameter | None = None
         if in_channels is not None:
             self._build(int(in_channels))
 
     def _build(self, in_channels: int) -> None:
-        self.in_channels = in_channels
-        shape = (in_channels, self.out_channels, *self.kernel_size)  # fans read from axis 1 and 0, as PyTorch
-        self.weight = Parameter(initialize(self.weight_init, shape, self.rng, self.dtype), dtype=self.dtype)
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=self.dtype), dtype=self.dtype) if self.use_bias else None
+        # (C, O, kh, kw): fans read from axis 1 and 0, as PyTorch counts them for this layer
+        self._make_parameters(in_channels, (in_channels, self.out_channels, *self.kernel_size))
 
     def forward(self, x: Tensor) -> Tensor:
-        name = f"ConvTranspose2D({self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]})"
-        check_image_batch(x.shape, name)
-        if self.in_channels is not None and x.shape[1] != self.in_channels:
-            raise ValueError(
-                f"{name} was built for {self.in_channels} input channels but got input of shape {x.shape} "
-                f"({x.shape[1]} channels); in NCHW the channels are axis 1"
-            )
-        self.check_dtype(x, name)
+        self._checked(x)
         if self.weight is None:
             self._build(x.shape[1])
         y = conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
