@@ -260,8 +260,13 @@ def _run_backward(
     retain_graph: bool,
     create_graph: bool,
     wanted: list[Tensor] | None,
+    boundary: set[Tensor] | None = None,
 ) -> dict[Tensor, Any]:
-    """The backward pass. Returns the gradients of the leaves (or of `wanted`)."""
+    """The backward pass. Returns the gradients of the leaves (or of `wanted`).
+
+    Tensors in `boundary` are treated as leaves: the pass does not go on into the graph
+    that made them (`composite_backward` differentiates a small graph built on top of them).
+    """
     wanted_set = None if wanted is None else set(wanted)
     results: dict[Tensor, Any] = {}
     owned: set[tuple[int, int]] = set()  # accumulators this pass allocated (safe to add into in place)
@@ -284,7 +289,7 @@ def _run_backward(
             results[root] = seed if create_graph else np.array(seed)
         return results
 
-    pending = _count_consumers(root._op)
+    pending = _count_consumers(root._op, boundary)
     grads: dict[Operation, list] = {root._op: [None] * len(root._op.outputs)}
     grads[root._op][root._index] = seed
     leaf_slots: dict[Tensor, list] = {}
@@ -297,7 +302,7 @@ def _run_backward(
             if wanted_set is not None or op.retained_outputs:
                 _keep_retained(op, gys, wanted_set, results, create_graph)
             for tensor, gx in zip(op.inputs, run_op(op, gys), strict=True):
-                producer = tensor._op
+                producer = tensor._op if boundary is None or tensor not in boundary else None
                 if producer is not None:
                     count = pending[producer] - 1
                     pending[producer] = count
@@ -329,8 +334,25 @@ def _run_backward(
     return results
 
 
-def _count_consumers(root_op: Operation) -> dict[Operation, int]:
-    """For each operation reachable from `root_op`: how many graph edges use its outputs."""
+def composite_backward(definition: Any, inputs: Sequence[Tensor], grad_output: Tensor) -> tuple[Tensor | None, ...]:
+    """The backward of a fused operation on Tensors (create_graph=True), from its definition.
+
+    A fused operation's first-order backward is NumPy; to be differentiated again it
+    rebuilds its forward from primitive operations, ``definition(*inputs)``, on top of its
+    input Tensors, and returns the recorded vector-Jacobian product of that small graph
+    with `grad_output`. The pass stops at the inputs (it never walks the graph before them).
+    """
+    with set_grad_enabled(True):
+        output = definition(*inputs)
+    wanted = [t for t in inputs if t.requires_grad]
+    if not output.requires_grad or not wanted:
+        return (None,) * len(inputs)
+    found = _run_backward(output, grad_output, True, True, wanted=wanted, boundary=set(wanted))
+    return tuple(found.get(t) if t.requires_grad else None for t in inputs)
+
+
+def _count_consumers(root_op: Operation, boundary: set[Tensor] | None = None) -> dict[Operation, int]:
+    """For each operation reachable from `root_op` (not through `boundary`): how many graph edges use its outputs."""
     pending = {root_op: 0}
     stack = [root_op]
     while stack:
@@ -343,7 +365,7 @@ def _count_consumers(root_op: Operation) -> dict[Operation, int]:
             )
         for tensor in op.inputs:
             producer = tensor._op
-            if producer is None:
+            if producer is None or (boundary is not None and tensor in boundary):
                 continue
             if producer in pending:
                 pending[producer] += 1

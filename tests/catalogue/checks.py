@@ -101,12 +101,28 @@ def _hessian_vector(entry: Entry, sample: Sample, arrays: Sequence[np.ndarray], 
     return s.item(), _grads_or_zeros(cr.grad(s, xs, allow_unused=True), arrays)
 
 
+def _first_order_both_ways(entry: Entry, sample: Sample, arrays: Sequence[np.ndarray]) -> None:
+    """The gradient recorded with create_graph=True equals the plain (NumPy) backward's."""
+    results = []
+    for create_graph in (False, True):
+        xs = [cr.Tensor(np.array(a), requires_grad=True, dtype=np.float64) for a in arrays]
+        outputs = as_tuple(entry.ours(*xs, **sample.kwargs))
+        loss = weighted(outputs, weights_for(outputs))
+        if not isinstance(loss, cr.Tensor) or not loss.requires_grad:
+            return
+        results.append(_grads_or_zeros(cr.grad(loss, xs, create_graph=create_graph, allow_unused=True), arrays))
+    for i, (plain, recorded) in enumerate(zip(*results)):
+        np.testing.assert_allclose(recorded, plain, rtol=1e-9, atol=1e-12,
+                                   err_msg=f"gradient of input {i} with create_graph=True against without")
+
+
 def check_second_order(entry: Entry, sample: Sample) -> None:
     if not (entry.second_order and entry.differentiable and sample.fd and sample.inputs):
         return
     rng = np.random.default_rng(2)
     arrays = [np.array(a) for a in sample.inputs]
     v = [rng.standard_normal(a.shape) for a in arrays]
+    _first_order_both_ways(entry, sample, arrays)
     _, hv = _hessian_vector(entry, sample, arrays, v)
     for i, a in enumerate(arrays):  # finite differences of S = ⟨∇L, v⟩
         numeric = np.zeros_like(a)

@@ -158,12 +158,13 @@ def torch_recurrent(cell):
 
 
 ENTRIES = [
-    Entry("ops.linear", _linear, _torch_linear, _linear_samples),
-    Entry("ops.conv2d", _conv, _torch_conv, _conv_samples),
-    Entry("ops.max_pool2d", cr.ops.max_pool2d, lambda x, **kw: torch().nn.functional.max_pool2d(x, **kw), _pool_all),
+    Entry("ops.linear", _linear, _torch_linear, _linear_samples, second_order=True),
+    Entry("ops.conv2d", _conv, _torch_conv, _conv_samples, second_order=True),
+    Entry("ops.max_pool2d", cr.ops.max_pool2d, lambda x, **kw: torch().nn.functional.max_pool2d(x, **kw), _pool_all,
+          second_order=True),
     Entry("ops.avg_pool2d", cr.ops.avg_pool2d, lambda x, **kw: torch().nn.functional.avg_pool2d(x, **kw),
-          pool_samples),
-    Entry("ops.batch_norm", _batch_norm, _torch_batch_norm, _bn_samples),
+          pool_samples, second_order=True),
+    Entry("ops.batch_norm", _batch_norm, _torch_batch_norm, _bn_samples, second_order=True),
     Entry("ops.dropout", lambda x, p: cr.ops.dropout(x, p, np.random.default_rng(0)),
           lambda x, p: x * torch().from_numpy(_dropout_mask(tuple(x.shape), p)), _dropout_samples, second_order=True),
     Entry("ops.embedding", lambda w, indices: cr.ops.embedding(indices, w),

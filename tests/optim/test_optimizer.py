@@ -309,3 +309,18 @@ def test_load_state_dict_errors(kit):
 def test_repr_names_the_settings():
     text = repr(SGDMomentum(lr=0.1, momentum=0.8, clip_norm=5.0))
     assert text == "SGDMomentum(lr=0.1, momentum=0.8, nesterov=False, weight_decay=0.0, clip_norm=5.0)"
+
+
+def test_optimizers_never_read_their_work_arrays_before_writing_them():
+    """Under the stale-memory guard the work arrays are NaN before each update: parameters stay finite."""
+    from chainrule.ops import scratch
+
+    for make in (lambda ps: cr.SGDMomentum(ps, lr=0.1), lambda ps: cr.Adam(ps, lr=0.1),
+                 lambda ps: cr.RMSProp(ps, lr=0.1), lambda ps: cr.AdamW(ps, lr=0.1), lambda ps: cr.AdaGrad(ps, lr=0.1)):
+        p = cr.Parameter(np.ones((3, 4)))
+        optimizer = make([p])
+        with scratch.stale_memory_guard():
+            for _ in range(3):
+                p.grad = cr.Tensor(np.full((3, 4), 0.5))
+                optimizer.step()
+        assert np.all(np.isfinite(p.data)), type(optimizer).__name__

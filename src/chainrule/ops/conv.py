@@ -36,6 +36,10 @@ stride 1 (grayscale images) the windows are gathered as columns instead, Xᵀ (K
 runs are whole image rows, and the product is Wmᵀ·Xᵀ (O, M). float32 stays float32. The
 large arrays (padded images, X, Y, the gradients) come from `chainrule.ops.scratch`, so
 each training step reuses the previous step's memory instead of faulting in fresh pages.
+
+Second order (create_graph=True): the backward rebuilds the convolution from differentiable
+operations — the windows gathered by indexing (`window_view`), one matmul, the bias and the
+activation op — and returns that graph's recorded gradient (`composite_backward`).
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from chainrule.autograd import Operation
-from chainrule.ops.linear import ACTIVATIONS
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import indexing
+from chainrule.ops.linear import ACTIVATION_OPS, ACTIVATIONS
 from chainrule.ops.scratch import take
 from chainrule.tensor import Tensor
 
@@ -98,6 +103,30 @@ def check_fits(who: str, image: Pair, kernel: Pair, padding: Pair, dilation: Pai
             )
 
 
+def window_view(x: Tensor, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                pad_value: float = 0.0) -> Tensor:
+    """The windows of x (N, C, H, W) as a Tensor (N, C, Ho, Wo, kh·kw), from differentiable operations.
+
+    x is padded (scatter_add into zeros, plus `pad_value` outside x), then indexed with
+    integer arrays: window (i, j), offset (a, e) reads x̃[s·i + d·a, s·j + d·e]. Slow but
+    recorded, for second derivatives.
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    n, c, h, w = x.shape
+    padded = x
+    if ph or pw:
+        inside = (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + w))
+        padded = indexing.scatter_add(x, (n, c, h + 2 * ph, w + 2 * pw), inside)
+        if pad_value:
+            fill = np.full(padded.shape, pad_value, dtype=x.dtype)
+            fill[inside] = 0
+            padded = padded + fill
+    ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    rows = (sh * np.arange(ho))[:, None, None, None] + (dh * np.arange(kh))[None, None, :, None]
+    cols = (sw * np.arange(wo))[None, :, None, None] + (dw * np.arange(kw))[None, None, None, :]
+    return padded[:, :, rows, cols].reshape(n, c, ho, wo, kh * kw)
+
+
 def _padded_channels_last(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
     """x (N, C, H, W) as a zero-padded channels-last array (N, H + 2ph, W + 2pw, C): one copy at most."""
     n, c, h, w = x.shape
@@ -142,10 +171,8 @@ def _times_derivative(activation: str, g: np.ndarray, y: np.ndarray) -> np.ndarr
 class Conv2d(Operation):
     """y = f(conv(x, w) + b), f in `ACTIVATIONS` (derivation and layout: module docstring).
 
-    ``backward`` is NumPy, so no second derivatives through a convolution.
+    ``backward`` is NumPy; with create_graph=True it differentiates `definition` instead.
     """
-
-    second_order = False
 
     def __init__(self, stride: Pair, padding: Pair, dilation: Pair, activation: str = "linear") -> None:
         self.stride, self.padding, self.dilation = stride, padding, dilation
@@ -178,6 +205,8 @@ class Conv2d(Operation):
         return y
 
     def backward(self, g, x, w, *b_and_y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, w, *b_and_y[:-1]), g)
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
         if self.rows:
@@ -198,6 +227,18 @@ class Conv2d(Operation):
         if self.needs_grad[0]:
             gx = self._input_gradient(g_rows, x.shape, w)
         return (gx, gw) if len(b_and_y) == 1 else (gx, gw, gb)
+
+    def definition(self, x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+        """f(conv(x, w) + b) from differentiable operations (for second order)."""
+        n, c = x.shape[:2]
+        o, _, kh, kw = w.shape
+        windows = window_view(x, (kh, kw), self.stride, self.padding, self.dilation)  # (N, C, Ho, Wo, kh·kw)
+        ho, wo = windows.shape[2:4]
+        rows = windows.transpose(0, 2, 3, 1, 4).reshape(n * ho * wo, c * kh * kw)  # X (M, K), K in (c, a, e) order
+        z = rows @ w.reshape(o, c * kh * kw).T
+        if b is not None:
+            z = z + b
+        return ACTIVATION_OPS[self.activation](z.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
 
     def _input_gradient(self, g_rows: np.ndarray, x_shape: tuple, w: np.ndarray) -> np.ndarray:
         """∂L/∂x from G (M, O): a transposed convolution when the stride is 1 and the output has

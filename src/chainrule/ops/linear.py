@@ -13,6 +13,10 @@ For x (N, n_in), W (n_in, n_out), b (n_out,), z = x·W + b, y = f(z):
     ∂L/∂b = Σ_rows ∂L/∂z        (n_out,)
 
 ∂L/∂x is skipped when x needs no gradient (the input batch of the first layer).
+
+Second order (create_graph=True): the backward rebuilds f(x·W + b) from matmul, add
+and the activation op on the input Tensors and returns that graph's recorded gradient
+(`composite_backward`), so it can be differentiated again.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from chainrule.autograd import Operation
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import activations
 from chainrule.ops.activations import sigmoid_inplace
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
@@ -64,10 +69,14 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 }
 
 
+# the same activations as differentiable operations on Tensors (for second order)
+ACTIVATION_OPS: dict[str, Callable[[Tensor], Tensor]] = {
+    "linear": lambda z: z, "sigmoid": activations.sigmoid, "tanh": activations.tanh, "relu": activations.relu,
+}
+
+
 class Linear(Operation):
     """y = f(x·W + b) for f in ACTIVATIONS (see the module docstring for the derivation)."""
-
-    second_order = False
 
     def __init__(self, activation: str = "linear") -> None:
         self.activation = activation
@@ -80,6 +89,8 @@ class Linear(Operation):
         return self.apply(z)
 
     def backward(self, g, x, w, *b_and_y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, w, *b_and_y[:-1]), g)
         y = b_and_y[-1]
         gz = self.derivative(g, y)
         gx = gz @ w.T if self.needs_grad[0] else None
@@ -88,6 +99,11 @@ class Linear(Operation):
             return gx, gw
         gb = gz.sum(axis=0) if self.needs_grad[2] else None
         return gx, gw, gb
+
+    def definition(self, x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+        """f(x·W + b) from primitive operations (for second order)."""
+        z = x @ w
+        return ACTIVATION_OPS[self.activation](z if b is None else z + b)
 
 
 def linear(x: Any, weight: Any, bias: Any = None, activation: str = "linear") -> Tensor:

@@ -24,6 +24,10 @@ Backward, with g_i = ∂L/∂y_i and s = 1/√(σ² + ε):
 The training formula, derived: x̂_i depends on x_k directly and through μ and σ²:
 ∂x̂_i/∂x_k = s·(δ_ik − 1/m) − (x_i − μ)·s³·(x_k − μ)/m = (s/m)·(m·δ_ik − 1 − x̂_i·x̂_k),
 and ∂L/∂x_k = Σ_i γ·g_i·∂x̂_i/∂x_k gives the line above (the Jacobian is symmetric).
+
+Second order (create_graph=True): the backward rebuilds y from mean, subtraction,
+power and products on the input Tensors and returns that graph's recorded gradient
+(`composite_backward`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd import Operation
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import reductions
 from chainrule.tensor import Tensor
 
 
@@ -43,12 +48,12 @@ def _channel_axes(ndim: int) -> tuple[int, ...]:
 class BatchNorm(Operation):
     """y = γ·x̂ + β, x̂ normalised per channel (derivation in the module docstring)."""
 
-    second_order = False
-
     def __init__(self, training: bool, eps: float, running_mean: np.ndarray | None = None,
                  running_var: np.ndarray | None = None) -> None:
         self.training, self.eps = training, eps
         self.running_mean, self.running_var = running_mean, running_var
+        if not training:  # kept as they are now: training steps update the running arrays in place
+            self.running_mean, self.running_var = running_mean.copy(), running_var.copy()
 
     def forward(self, x, gamma, beta):
         axes = _channel_axes(x.ndim)
@@ -66,6 +71,8 @@ class BatchNorm(Operation):
         return self.x_hat * gamma.reshape(shape) + beta.reshape(shape)
 
     def backward(self, g, x, gamma, beta, y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, gamma, beta), g)
         axes = _channel_axes(x.ndim)
         shape = (1, -1) + (1,) * (x.ndim - 2)
         sum_g = g.sum(axis=axes, keepdims=True)
@@ -81,6 +88,19 @@ class BatchNorm(Operation):
         gamma_grad = sum_g_xhat.reshape(-1) if self.needs_grad[1] else None
         beta_grad = sum_g.reshape(-1) if self.needs_grad[2] else None
         return gx, gamma_grad, beta_grad
+
+    def definition(self, x: Tensor, gamma: Tensor, beta: Tensor) -> Tensor:
+        """y = γ·(x − μ)/√(σ² + ε) + β from primitive operations (for second order)."""
+        axes = _channel_axes(x.ndim)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        eps = x.dtype.type(self.eps)
+        if self.training:
+            centered = x - reductions.mean(x, axes, keepdims=True)
+            inv_std = (reductions.mean(centered * centered, axes, keepdims=True) + eps) ** x.dtype.type(-0.5)
+        else:  # constants
+            centered = x - self.running_mean.reshape(shape).astype(x.dtype)
+            inv_std = 1 / np.sqrt(self.running_var.reshape(shape).astype(x.dtype) + eps)
+        return centered * inv_std * gamma.reshape(shape) + beta.reshape(shape)
 
 
 def batch_norm(

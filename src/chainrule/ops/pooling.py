@@ -34,6 +34,11 @@ over pixels. (Viewing x as (N, C, Ho, kh, Wo, kw) and reducing axes 3 and 5 is a
 copy-free, but NumPy's two-axis reduction over short axes measured 5-40× slower than the
 kh·kw elementwise passes, so it is not used.) Outputs and gradients keep the memory
 order of x: a channels-last feature map from `conv2d` stays channels-last.
+
+Second order (create_graph=True): the backward gathers the windows from the input Tensor
+with differentiable indexing (`window_view`) and takes their max or mean with the
+reduction ops, then returns that graph's recorded gradient (`composite_backward`). The
+max's gradient goes to the first maximum in scan order there too.
 """
 
 from __future__ import annotations
@@ -42,8 +47,10 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from chainrule.autograd import Operation
-from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size
+from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import reductions
+from chainrule.ops import shape as shape_ops
+from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size, window_view
 from chainrule.ops.scratch import take_like
 from chainrule.tensor import Tensor
 
@@ -51,7 +58,6 @@ from chainrule.tensor import Tensor
 class _Pool2d(Operation):
     """Shared geometry: kernel, stride, padding, and the strided view at each kernel offset."""
 
-    second_order = False
     pad_value = 0.0
 
     def __init__(self, kernel: Pair, stride: Pair, padding: Pair, ceil_mode: bool = False) -> None:
@@ -91,6 +97,17 @@ class _Pool2d(Operation):
         for view in slices:
             ufunc(y, view, out=y)
         return y
+
+    def definition(self, x: Tensor) -> Tensor:
+        """The pooling from differentiable operations (for second order)."""
+        shape = x.shape
+        eh, ew = self._extra(shape)
+        if eh or ew:  # ceil mode: pad_value below and right of x as well (all outside x is pad_value alike)
+            x = shape_ops.pad(x, ((0, 0), (0, 0), (0, eh), (0, ew)), self.pad_value)
+        windows = window_view(x, self.kernel, self.stride, self.padding, pad_value=self.pad_value)
+        if self.pad_value:
+            return reductions.max(windows, axis=-1)
+        return reductions.sum(windows, axis=-1) / self._divisor(shape, x.dtype)
 
     def _scatter(self, x: np.ndarray, gradient_at: Callable[[int, np.ndarray | None], Any]) -> np.ndarray:
         """∂L/∂x from each offset slice's gradient: gradient_at(o, out) writes it into out, or returns it."""
@@ -137,6 +154,8 @@ class MaxPool2d(_Pool2d):
         return self._reduce(x, np.maximum)
 
     def backward(self, g, x, y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x,), g)[0]
         g = _in_layout_of(y, g)
         # masks[o]: offset o holds the window's first maximum (equal to y, and no earlier offset was)
         masks, taken = [], None
@@ -163,7 +182,7 @@ class AvgPool2d(_Pool2d):
         super().__init__(kernel, stride, padding, ceil_mode)
         self.count_include_pad = count_include_pad
 
-    def _divisor(self, shape: tuple, dtype: np.dtype) -> Any:
+    def _divisor(self, shape: tuple, dtype: Any) -> Any:
         """kh·kw (a number) when every window is whole; else D (Ho, Wo) per window, as PyTorch counts it."""
         counts = []
         for o, n, k, s, p in zip(self._out_size(shape), shape[2:], self.kernel, self.stride, self.padding):
@@ -174,7 +193,7 @@ class AvgPool2d(_Pool2d):
             counts.append(end - start)
         divisor = np.outer(*counts)
         if (divisor == self.kernel[0] * self.kernel[1]).all():
-            return dtype.type(self.kernel[0] * self.kernel[1])
+            return np.dtype(dtype).type(self.kernel[0] * self.kernel[1])
         return divisor.astype(dtype)
 
     def forward(self, x):
@@ -183,6 +202,8 @@ class AvgPool2d(_Pool2d):
         return y
 
     def backward(self, g, x, y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x,), g)[0]
         share = _in_layout_of(y, g) / self._divisor(x.shape, g.dtype)
 
         def shared(o: int, out: np.ndarray | None) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.ops import scratch
 from chainrule.optim.clipping import clip_grad_norm, clip_grad_value
 from chainrule.optim.schedules import LRSchedule, make_schedule
 from chainrule.tensor import Tensor
@@ -208,7 +209,10 @@ class Optimizer:
         """`scratch_arrays` work arrays shaped like `p`, shared by all parameters of that shape."""
         key = (p.shape, p.dtype)
         if key not in self._scratch_pool:
-            self._scratch_pool[key] = [np.empty(p.shape, p.dtype) for _ in range(self.scratch_arrays)]
+            self._scratch_pool[key] = [scratch.empty(p.shape, p.dtype) for _ in range(self.scratch_arrays)]
+        elif scratch.is_stale_memory_guarded():  # test mode: what the last update left must not be read
+            for array in self._scratch_pool[key]:
+                array.fill(np.nan)
         return self._scratch_pool[key]
 
     # -------------------------------------------------------- learning-rate schedule
