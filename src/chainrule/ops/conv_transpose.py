@@ -36,7 +36,8 @@ windows of g̃ as the rows of G (N·H·W, kh·kw·O), times w flattened to (kh·
 
 (∂L/∂w is the weight gradient of that same convolution, with x in the role of its output
 gradient.) q only adds zeros at the far edge of ỹ that no window reads, so it appears in
-the shapes alone. ``backward`` is NumPy: no second derivatives through this operation.
+the shapes alone. ``backward`` is NumPy; for second derivatives (create_graph=True) the forward
+is rebuilt from einsum and scatter-add (`ConvTranspose2d.definition`) and differentiated.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from chainrule.autograd import Operation
+from chainrule.autograd import Operation, composite_backward
 from chainrule.ops.conv import (
     Pair, _gather_windows, _padded_channels_last, add_windows, as_pair, check_image_batch,
 )
+from chainrule.ops.einsum import einsum
+from chainrule.ops.indexing import scatter_add
 from chainrule.tensor import Tensor
 
 
@@ -59,9 +62,10 @@ def transposed_output_size(size: int, kernel: int, stride: int, padding: int, ou
 
 
 class ConvTranspose2d(Operation):
-    """y = Kᵀx + b, the adjoint of a convolution; ∂L/∂x = conv2d(g, w) (module docstring)."""
+    """y = Kᵀx + b, the adjoint of a convolution; ∂L/∂x = conv2d(g, w) (module docstring).
 
-    second_order = False
+    ``backward`` is NumPy; with create_graph=True it differentiates `definition` instead.
+    """
 
     def __init__(self, stride: Pair, padding: Pair, output_padding: Pair, dilation: Pair) -> None:
         self.stride, self.padding, self.output_padding, self.dilation = stride, padding, output_padding, dilation
@@ -83,7 +87,27 @@ class ConvTranspose2d(Operation):
             y += b
         return y.transpose(0, 3, 1, 2)
 
+    def definition(self, x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+        """The forward from differentiable operations (for second order): one stamp per kernel offset,
+        x contracted with w[:, :, a, e] and added into ỹ at rows s·i + d·a, columns s·j + d·e."""
+        n, c, h, wd = x.shape
+        _, o, kh, kw = w.shape
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        ho, wo = self._out_size(h, wd, (kh, kw))
+        y = None
+        for a in range(kh):
+            for e in range(kw):
+                stamp = einsum("nchw,co->nohw", x, w[:, :, a, e])
+                at = (slice(None), slice(None), slice(a * dh, a * dh + sh * (h - 1) + 1, sh),
+                      slice(e * dw, e * dw + sw * (wd - 1) + 1, sw))
+                part = scatter_add(stamp, (n, o, ho + 2 * ph, wo + 2 * pw), at)
+                y = part if y is None else y + part
+        y = y[:, :, ph : ph + ho, pw : pw + wo]
+        return y if b is None else y + b.reshape(1, o, 1, 1)
+
     def backward(self, g, x, w, *b_and_y):
+        if isinstance(g, Tensor):  # create_graph=True
+            return composite_backward(self.definition, (x, w, *b_and_y[:-1]), g)
         n, c, h, wd = x.shape
         _, o, kh, kw = w.shape
         ph, pw = self.padding
