@@ -86,12 +86,15 @@ def _compare(ufunc: np.ufunc, a: Any, b: Any) -> np.ndarray:
 
 
 def less(a: Any, b: Any) -> np.ndarray:
-    """a < b elementwise, as a boolean array (no gradient: a step function). Also ``a < b`` on tensors."""
+    """a < b elementwise, as a boolean array. Also ``a < b`` on tensors.
+
+    No gradient: a step function, ∂/∂a = ∂/∂b = 0 wherever it is defined, so it stays outside the graph.
+    """
     return _compare(np.less, a, b)
 
 
 def less_equal(a: Any, b: Any) -> np.ndarray:
-    """a ≤ b elementwise, as a boolean array (no gradient). Also ``a <= b`` on tensors."""
+    """a ≤ b elementwise, as a boolean array (no gradient: ∂ = 0 where defined). Also ``a <= b`` on tensors."""
     return _compare(np.less_equal, a, b)
 
 
@@ -105,15 +108,15 @@ def greater(a: Any, b: Any) -> np.ndarray:
 
 
 def greater_equal(a: Any, b: Any) -> np.ndarray:
-    """a ≥ b elementwise, as a boolean array (no gradient). Also ``a >= b`` on tensors."""
+    """a ≥ b elementwise, as a boolean array (no gradient: ∂ = 0 where defined). Also ``a >= b`` on tensors."""
     return _compare(np.greater_equal, a, b)
 
 
 def equal(a: Any, b: Any) -> np.ndarray:
-    """a = b elementwise, as a boolean array (no gradient). Also ``a == b`` on tensors."""
+    """a = b elementwise, as a boolean array (no gradient: ∂ = 0 where defined). Also ``a == b`` on tensors."""
     return _compare(np.equal, a, b)
 
 
 def not_equal(a: Any, b: Any) -> np.ndarray:
-    """a ≠ b elementwise, as a boolean array (no gradient). Also ``a != b`` on tensors."""
+    """a ≠ b elementwise, as a boolean array (no gradient: ∂ = 0 where defined). Also ``a != b`` on tensors."""
     return _compare(np.not_equal, a, b)

@@ -269,11 +269,18 @@ def _arg(fn: Any, x: Any, axis: int | None, keepdims: bool, name: str) -> np.nda
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
     """Index of the (first) maximum along `axis` (of the flattened tensor by default), an int array.
 
-    Indices are integers, not a differentiable function of x: no gradient, so a NumPy array.
+    Indices are integers, not a differentiable function of x (∂ undefined): no gradient, so a NumPy array.
+
+    >>> argmax(Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]]), axis=1)
+    array([1, 0])
     """
     return _arg(np.argmax, x, axis, keepdims, "argmax")
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
-    """Index of the (first) minimum along `axis` (of the flattened tensor by default), an int array (no gradient)."""
+    """Index of the (first) minimum along `axis` (of the flattened tensor by default), an int array (no gradient).
+
+    >>> int(argmin(Tensor([2.0, -1.0, -1.0])))   # the first of the tied minima
+    1
+    """
     return _arg(np.argmin, x, axis, keepdims, "argmin")

@@ -310,7 +310,7 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 
 def expand_dims(x: Any, axis: int) -> Tensor:
-    """NumPy's name for `unsqueeze`: a new length-1 axis at `axis`."""
+    """NumPy's name for `unsqueeze`: a new length-1 axis at `axis`. A reshape: ∂L/∂x = g reshaped back."""
     return unsqueeze(x, axis)
 
 
