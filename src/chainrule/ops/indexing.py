@@ -142,9 +142,8 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
     picked twice gets both).
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
-    Tensor([[2.],
-           [3.]], dtype=float32)
+    >>> take_along_axis(x, np.array([[1], [0]]), axis=1).numpy().ravel()
+    array([2., 3.], dtype=float32)
     """
     idx = np.asarray(value(indices))
     shape = tuple(getattr(x, "shape", np.shape(x)))

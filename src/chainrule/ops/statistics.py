@@ -119,7 +119,7 @@ def logsumexp(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:
 
     y = m + log Σ e^{x − m}, m = max x;  ∂L/∂x = g ∘ e^{x − y} (the softmax).
 
-    >>> round(logsumexp(Tensor([1000.0, 1000.0])).item(), 4)   # 1000 + log 2, no overflow
+    >>> round(logsumexp(Tensor([1000.0, 1000.0], dtype=np.float64)).item(), 4)   # 1000 + log 2, no overflow
     1000.6931
     """
     ndim = getattr(x, "ndim", np.ndim(x))
