@@ -337,11 +337,9 @@ class Tensor:
     def unsqueeze(self, axis: int) -> Tensor:
         return _shape.unsqueeze(self, axis)
 
-    def repeat(self, repeats: int, axis: int | None = None) -> Tensor:
-        """Each element `repeats` times in a row, as ``np.repeat`` (not ``torch.Tensor.repeat``: that is `tile`)."""
-        return _shape.repeat(self, repeats, axis)
-
     def tile(self, reps: int | Sequence[int]) -> Tensor:
+        """Copies side by side, as ``np.tile`` and ``torch.Tensor.repeat``. (No ``x.repeat`` method: NumPy and
+        PyTorch mean different things by it; use ``chainrule.ops.repeat`` for NumPy's.)"""
         return _shape.tile(self, reps)
 
     # ---------------- comparisons: boolean NumPy arrays, no gradient (see chainrule.ops.comparison)
