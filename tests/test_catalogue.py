@@ -8,8 +8,10 @@ where the operation supports second order, and float32 dtype preservation.
 import numpy as np
 import pytest
 
-from catalogue import entries, public_operations
+import chainrule as cr
+from catalogue import Entry, Sample, entries, public_operations
 from catalogue.checks import check_against_torch, check_finite_differences, check_float32, check_second_order
+from catalogue.vocabulary import HAS_TORCH
 from chainrule.ops import scratch
 
 ENTRIES = entries()
@@ -55,3 +57,53 @@ def test_samples_use_the_edge_case_vocabulary():
     assert any(0 in np.shape(a) for a in arrays)
     assert any(1 in np.shape(a) for a in arrays)
     assert any(not a.flags.c_contiguous for a in arrays if np.ndim(a) > 1)
+
+
+# ------------------------------------------------------------- the checks themselves can fail
+class _WrongSquare(cr.Operation):
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g, x, y):
+        return g * x  # should be 2·g·x
+
+
+def _square_entry(ours):
+    return Entry("test.square", ours, lambda x: x * x, lambda rng: [Sample([np.array([1.0, -2.0])])],
+                 second_order=True)
+
+
+def test_the_checks_catch_a_wrong_gradient():
+    entry, sample = _square_entry(lambda x: _WrongSquare()(x)), Sample([np.array([1.0, -2.0, 0.5])])
+    with pytest.raises(AssertionError):
+        check_finite_differences(entry, sample)
+    if HAS_TORCH:
+        with pytest.raises(AssertionError, match="gradient of input 0"):
+            check_against_torch(entry, sample)
+
+
+def test_the_second_order_check_catches_a_wrong_second_derivative():
+    class FirstOrderRight(cr.Operation):  # right first derivative, written so its derivative is wrong
+        def forward(self, x):
+            return x * x
+
+        def backward(self, g, x, y):
+            return g * 2 * (x.detach() if isinstance(x, cr.Tensor) else x)  # detached: d²/dx² comes out 0
+
+    entry, sample = _square_entry(lambda x: FirstOrderRight()(x)), Sample([np.array([1.0, -2.0])])
+    check_finite_differences(entry, sample)
+    with pytest.raises(AssertionError, match="Hessian-vector product"):
+        check_second_order(entry, sample)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="compares with torch")
+def test_non_differentiable_entries_and_deliberate_differences():
+    sign = Entry("test.sign", lambda x: cr.Tensor(np.sign(x.data), dtype=x.dtype),
+                 lambda x: x.sign(), lambda rng: [], differentiable=False)
+    check_against_torch(sign, Sample([np.array([-1.5, 0.0, 2.0])]))
+    check_float32(sign, Sample([np.array([-1.5, 0.0, 2.0])]))
+    ties = Sample([np.array([1.0, 3.0, 3.0])], {"axis": None, "keepdims": False}, differs="first maximum")
+    max_entry = next(e for e in ENTRIES if e.name == "ops.max")
+    check_against_torch(max_entry, ties)  # against the documented rule: the first 3 gets the gradient
+    with pytest.raises(AssertionError):  # torch.amax splits it between the two
+        check_against_torch(max_entry, Sample(ties.inputs, ties.kwargs))

@@ -31,3 +31,17 @@ def test_gradcheck_refuses_float32_inputs():
 def test_gradcheck_skips_inputs_that_do_not_require_grad():
     constant = cr.Tensor([5.0], dtype=np.float64)
     assert cr.gradcheck(lambda x, c: x * c, [np.array([1.0]), constant])
+
+
+def test_a_nan_gradient_is_a_failure():
+    """NaN compares false with everything, so it must be caught explicitly (a stale-memory gradient)."""
+
+    class NaNGradient(cr.Operation):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, g, x, y):
+            return g * np.nan
+
+    with pytest.raises(cr.GradcheckError, match="nan"):
+        cr.gradcheck(lambda x: NaNGradient()(x), [np.array([1.0, 2.0])])

@@ -3,7 +3,8 @@
 Hypothesis draws a program: 1-4 leaves of shapes that broadcast to (2, 3) (0-d included),
 then 1-30 operations, each reading earlier values (so a tensor is reused as often as the
 draw says), through arithmetic, elementwise functions, keepdims reductions and views
-(reversed slices, reshape round trips, double transposes, broadcast_to). The same program runs
+(reversed slices, reshape round trips, double transposes, broadcast_to, repeated-index picks,
+a matrix product). The same program runs
 in chainrule and in PyTorch; the leaves' gradients must agree after one of three passes:
 a plain backward, two backwards through a retained graph (gradients accumulate), or a
 create_graph pass whose gradient is differentiated again (a Hessian-vector product).
@@ -26,6 +27,8 @@ FULL = (2, 3)
 
 # name: (arity, chainrule, torch). Each keeps values bounded and shapes broadcastable to (2, 3).
 MASK = np.array([[True, False, True]])  # broadcasts against every shape here
+M3 = np.array([[0.5, -1.0, 0.2], [0.3, 0.8, -0.4], [-0.6, 0.1, 0.9]])  # keeps a last axis of 3
+PICK = np.array([2, 0, 0])  # repeated indices: their gradients must add up
 
 OPS = {
     "add": (2, lambda a, b: a + b, lambda a, b: a + b),
@@ -52,6 +55,10 @@ OPS = {
     "double_transpose": (1, lambda a: a.T.T, lambda a: a.permute(tuple(reversed(range(a.ndim)))).permute(
         tuple(reversed(range(a.ndim))))),
     "broadcast": (1, lambda a: cr.broadcast_to(a, FULL), lambda a: a.broadcast_to(FULL)),
+    "matmul": (1, lambda a: a @ M3 if a.ndim and a.shape[-1] == 3 else a,
+               lambda a: a @ torch.from_numpy(M3) if a.ndim and a.shape[-1] == 3 else a),
+    "repeat_pick": (1, lambda a: a[..., PICK] if a.ndim and a.shape[-1] == 3 else a,
+                    lambda a: a[..., torch.from_numpy(PICK)] if a.ndim and a.shape[-1] == 3 else a),
     "where": (2, lambda a, b: cr.where(MASK, a, b), lambda a, b: torch.where(torch.from_numpy(MASK), a, b)),
 }
 
@@ -97,29 +104,21 @@ def _run(framework, arrays, steps, outputs, weights):
 
 def _gradients(framework, arrays, steps, outputs, weights, mode, v):
     leaves, loss = _run(framework, arrays, steps, outputs, weights)
-    if framework == "cr":
-        if mode == "create_graph":
-            grads = cr.grad(loss, leaves, create_graph=True, allow_unused=True)
-            s = sum((g * vi).sum() for g, vi in zip(grads, v) if g is not None)
-            if not isinstance(s, cr.Tensor) or not s.requires_grad:
-                return [np.zeros(a.shape) for a in arrays]
-            s.backward()
+    if mode == "create_graph":  # differentiate ⟨∇loss, v⟩ again: a Hessian-vector product
+        if framework == "cr":
+            grads, v = cr.grad(loss, leaves, create_graph=True, allow_unused=True), v
         else:
-            loss.backward(retain_graph=mode == "retain_graph")
-            if mode == "retain_graph":
-                loss.backward()
-        return [np.zeros(a.shape) if t.grad is None else t.grad.data for t, a in zip(leaves, arrays)]
-    if mode == "create_graph":
-        grads = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
-        s = sum((g * torch.from_numpy(vi)).sum() for g, vi in zip(grads, v) if g is not None)
-        if not torch.is_tensor(s) or not s.requires_grad:
-            return [np.zeros(a.shape) for a in arrays]
-        s.backward()
+            grads = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+            v = [torch.from_numpy(vi) for vi in v]
+        s = sum((g * vi).sum() for g, vi in zip(grads, v) if g is not None)
+        if getattr(s, "requires_grad", False):
+            s.backward()
     else:
         loss.backward(retain_graph=mode == "retain_graph")
         if mode == "retain_graph":
-            loss.backward()
-    return [np.zeros(a.shape) if t.grad is None else t.grad.numpy() for t, a in zip(leaves, arrays)]
+            loss.backward()  # the gradients accumulate
+    return [np.zeros(a.shape) if t.grad is None else np.asarray(t.grad.data if framework == "cr" else t.grad.numpy())
+            for t, a in zip(leaves, arrays)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -88,7 +88,9 @@ def gradcheck(
             down = weighted_loss().item()
             flat[i] = original
             numeric.reshape(-1)[i] = (up - down) / (2 * eps)
-        error = np.abs(grad - numeric) - (atol + rtol * np.abs(numeric))
+        error = np.asarray(np.abs(grad - numeric) - (atol + rtol * np.abs(numeric)))
+        error[np.isnan(grad) != np.isnan(numeric)] = np.inf  # a NaN on one side only is a failure
+        error[np.isnan(grad) & np.isnan(numeric)] = -np.inf
         if error.size and error.max() > 0:
             worst = np.unravel_index(int(np.argmax(error)), error.shape)
             message = (

@@ -4,7 +4,7 @@ import numpy as np
 
 import chainrule as cr
 from catalogue import Entry, Sample
-from catalogue.vocabulary import binary, each, laid_out, singular, to_torch, torch, unary, values
+from catalogue.vocabulary import binary, laid_out, singular, to_torch, unary, values
 
 
 def _pow_samples(rng):
@@ -41,10 +41,6 @@ def _const(c):
     return c if isinstance(c, float) else to_torch(c)
 
 
-_binary = {
-    "add": (lambda a, b: a + b), "sub": (lambda a, b: a - b), "mul": (lambda a, b: a * b),
-}
-
 ENTRIES = [
     Entry("ops.add", cr.ops.add, lambda a, b: a + b, binary, second_order=True),
     Entry("ops.sub", cr.ops.sub, lambda a, b: a - b, binary, second_order=True),
@@ -78,5 +74,3 @@ ENTRIES = [
           lambda rng: [Sample([values(rng, (3, 2))], {"c": values(rng, (4, 3))}, "ndarray@tensor"),
                        Sample([values(rng, (3,))], {"c": values(rng, (3,))}, "dot")], second_order=True),
 ]
-
-_ = (each, torch, _binary)

@@ -2,7 +2,7 @@
 
 import chainrule as cr
 from catalogue import Entry, Sample
-from catalogue.vocabulary import each, laid_out, reductions, torch, values
+from catalogue.vocabulary import laid_out, reductions, torch, values
 
 FIRST_MAXIMUM = (
     "max sends the whole gradient to the FIRST maximal element of each reduced slice (C order over the "
@@ -73,5 +73,3 @@ ENTRIES = [
     Entry("Tensor.max", lambda x, axis=None, keepdims=False: x.max(axis, keepdims), _torch_reduction("amax"),
           _max_samples, second_order=True, reference=first_maximum),
 ]
-
-_ = each

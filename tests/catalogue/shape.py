@@ -1,7 +1,5 @@
 """Catalogue entries: reshape, transpose, swapaxes, broadcast_to, flatten, concat, stack, split, and Tensor's."""
 
-import numpy as np
-
 import chainrule as cr
 from catalogue import Entry, Sample
 from catalogue.vocabulary import SHAPES, laid_out, shape_id, torch, values
@@ -115,5 +113,3 @@ ENTRIES = [
     Entry("ops.split", lambda x, indices, axis: cr.ops.split(x, indices, axis), _torch_split, _split_samples,
           second_order=True),
 ]
-
-_ = np

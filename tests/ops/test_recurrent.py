@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from catalogue.nn import torch_recurrent as _torch
 from harness import Case, check_case
 
 import chainrule as cr
@@ -19,25 +20,6 @@ def _inputs(cell, n=N, t=T, f=F, h=H, scale=0.6):
         return arrays + [scale * rng.standard_normal(s) for s in ((f, G * h), (h, G * h), (G * h,), (G * h,))]
 
     return make
-
-
-def _torch(cell):
-    """The same computation in torch.nn.{RNN, GRU, LSTM}, with our (transposed) weights as its parameters."""
-
-    def run(x, *rest):
-        import torch
-
-        module = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell]
-        module = module(x.shape[2], rest[0].shape[1], batch_first=True).double()
-        states, (w_ih, w_hh, b_ih, b_hh) = rest[:-4], rest[-4:]
-        params = {"weight_ih_l0": w_ih.T, "weight_hh_l0": w_hh.T, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
-        if cell == "lstm":
-            y, (h, c) = torch.func.functional_call(module, params, (x, (states[0][None], states[1][None])))
-            return y, h[0], c[0]
-        y, h = torch.func.functional_call(module, params, (x, states[0][None]))
-        return y, h[0]
-
-    return run
 
 
 OPS = {"rnn": cr.ops.rnn, "gru": cr.ops.gru, "lstm": cr.ops.lstm}

@@ -38,9 +38,12 @@ def test_take_like_keeps_the_memory_order():
 
 def test_the_stale_memory_guard_hands_out_nan():
     scratch.clear()
+    before = scratch.is_stale_memory_guarded()  # on when the suite runs with CHAINRULE_STALE_MEMORY_GUARD=1
     with scratch.stale_memory_guard():
         assert scratch.is_stale_memory_guarded()
         for array in (scratch.take(SHAPE, np.float32), scratch.take((4, 4), np.float64),
                       scratch.empty((3,), np.float32), scratch.empty_like(np.zeros(2))):
             assert np.isnan(array).all()
-    assert not scratch.is_stale_memory_guarded()
+    assert scratch.is_stale_memory_guarded() == before
+    with scratch.stale_memory_guard(False):
+        assert not scratch.is_stale_memory_guarded()
