@@ -22,7 +22,7 @@ def test_quick_run_gives_both_rows_and_a_figure(tmp_path, monkeypatch):
     assert [r.metric for r in rows] == ["test accuracy %", "test MSE", "test MSE"]
     assert rows[0].book == pytest.approx(0.9698) and rows[1].book == pytest.approx(0.0693)
     assert 0 <= rows[0].ours <= 1 and 0 < rows[1].ours < 2 and 0 < rows[2].ours < 2
-    assert "ConvTranspose2D" in rows[2].experiment and rows[2].book is None
+    assert "ConvTranspose2D" in rows[2].experiment and rows[2].book is None and "mean image" in rows[2].bar
     if importlib.util.find_spec("matplotlib") is not None:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
