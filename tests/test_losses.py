@@ -39,3 +39,17 @@ def test_binary_cross_entropy_loss_says_whether_it_takes_logits():
     assert from_probabilities.item() == pytest.approx(from_logits, rel=1e-9)
     assert repr(cr.BinaryCrossEntropy(from_logits=False)) == "BinaryCrossEntropy(from_logits=False)"
     assert accuracy(cr.BinaryCrossEntropy(from_logits=False), np.array([[0.7], [0.4]]), np.array([[1], [1]])) == 0.5
+
+
+def test_label_smoothing_matches_torch_and_survives_save_and_load(tmp_path):
+    torch = pytest.importorskip("torch")
+    logits = np.random.default_rng(0).standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    ours = cr.SoftmaxCrossEntropy(label_smoothing=0.2)(cr.Tensor(logits, dtype=np.float64), labels)
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels), label_smoothing=0.2)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+    net = cr.NeuralNetwork([cr.Dense(3, input_size=2)], cr.SoftmaxCrossEntropy(label_smoothing=0.1))
+    net.save(tmp_path / "smooth.npz")
+    assert cr.load(tmp_path / "smooth.npz").loss.label_smoothing == 0.1
+    with pytest.raises(ValueError, match="label_smoothing"):
+        cr.SoftmaxCrossEntropy(label_smoothing=1.5)

@@ -59,3 +59,33 @@ def test_requires_grad_only_changes_leaves():
     x = cr.Tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         (x * 2).requires_grad_(False)
+
+
+# ------------------------------------------------------- issue 15: methods and comparison operators
+
+
+def test_the_methods_micrograd_and_pytorch_users_write():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).uniform(0.2, 2.0, (3, 4)) * np.array([1, -1, 1, -1])
+    x, t = cr.Tensor(data, dtype=np.float64), torch.tensor(data)
+    pairs = [
+        (x.relu(), t.relu()), (x.tanh(), t.tanh()), (x.sigmoid(), t.sigmoid()), (x.abs().log(), t.abs().log()),
+        (x.abs().sqrt(), t.abs().sqrt()), (x.exp(), t.exp()), (x.clip(-0.5, 0.5), t.clip(-0.5, 0.5)),
+        (x.max(), t.max()), (x.min(axis=1), t.amin(1)), (x.sin(), t.sin()), (x.cos(), t.cos()),
+        (x.softmax(0), t.softmax(0)), (x.prod(1), t.prod(1)), (x.cumsum(1), t.cumsum(1)), (x.var(0), t.var(0)),
+        (x.std(), t.std()), (x.norm(), t.norm()), (x.logsumexp(1), t.logsumexp(1)),
+        (x.unsqueeze(0).squeeze(0), t), (x.tile((2, 1)), t.repeat(2, 1)),
+    ]
+    assert not hasattr(x, "repeat")  # NumPy's repeat and PyTorch's differ: no silent surprise
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(x.argmax(axis=1), t.argmax(1).numpy())
+    np.testing.assert_array_equal(x.argmin(), t.argmin().numpy())
+
+
+def test_comparison_operators_give_boolean_arrays():
+    x = cr.Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    for got, expected in [(x > 0, [0, 0, 1]), (x >= 0, [0, 1, 1]), (x < 0, [1, 0, 0]), (x <= 0, [1, 1, 0]),
+                          (x == 0, [0, 1, 0]), (x != 0, [1, 0, 1]), (x > cr.Tensor([0.0, -1.0, 3.0]), [0, 1, 0])]:
+        assert got.dtype == bool
+        np.testing.assert_array_equal(got, np.array(expected, bool))

@@ -18,11 +18,20 @@ from chainrule.ops import (
 from chainrule.layers import (
     Dense, Dropout, Flatten, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
 )
+from chainrule.ops import (  # issue 15: the rest of the toolbox
+    argmax, argmin, conv2d, conv_transpose2d, cos, cumsum, einsum, elu, expand_dims, expm1, linear, log1p,
+    logsumexp, maximum, min, minimum, norm, pad, prod, repeat, silu, sin, softplus, squeeze, std, take_along_axis,
+    tile, unsqueeze, var,
+)
+from chainrule.layers import (  # every layer from the top (issue 15)
+    GRU, LSTM, RNN, Activation, AvgPool2D, BatchNorm, Conv2D, ConvTranspose2D, Embedding, MaxPool2D,
+    RecurrentOutputs, TimeDistributed,
+)
 from chainrule.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from chainrule.network import NeuralNetwork
 from chainrule.io import ModelFileError, load, save
 from chainrule import data, optim, viz
-from chainrule.optim import SGD, AdaGrad, Adam, AdamW, RMSProp, SGDMomentum
+from chainrule.optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, SGDMomentum
 from chainrule.train import History, NonFiniteError, Trainer
 
 __version__ = "0.1.0"

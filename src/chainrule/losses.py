@@ -50,12 +50,27 @@ class MeanSquaredError(Loss):
 
 
 class SoftmaxCrossEntropy(Loss):
-    """L = −mean over samples of Σ_c t_c log softmax(logits)_c; labels or one-hot targets."""
+    """L = −mean over samples of Σ_c t_c log softmax(logits)_c; labels or one-hot targets.
+
+    `label_smoothing` ε trains against (1 − ε)·t + ε/C instead of t, as PyTorch's option.
+    """
 
     is_classification = True
 
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"SoftmaxCrossEntropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
+
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
-        return softmax_cross_entropy(prediction, target)
+        return softmax_cross_entropy(prediction, target, self.label_smoothing)
+
+    def config(self) -> dict[str, Any]:
+        return {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
+
+    def __repr__(self) -> str:
+        return f"SoftmaxCrossEntropy(label_smoothing={self.label_smoothing})" if self.label_smoothing else \
+            "SoftmaxCrossEntropy()"
 
     def predict(self, output: np.ndarray) -> np.ndarray:
         return output.argmax(axis=-1)

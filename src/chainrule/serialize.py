@@ -44,7 +44,8 @@ def describe(obj: Any) -> Any:
         return {"layer": f"{cls.__module__}.{cls.__qualname__}", "config": {k: describe(v) for k, v in obj.config().items()}}
     if isinstance(obj, Loss):
         cls = type(obj)
-        return {"loss": f"{cls.__module__}.{cls.__qualname__}"}
+        config = getattr(obj, "config", dict)()  # losses with options (label_smoothing) say them
+        return {"loss": f"{cls.__module__}.{cls.__qualname__}", **({"config": describe(config)} if config else {})}
     if isinstance(obj, (list, tuple)):
         return [describe(v) for v in obj]
     if isinstance(obj, (np.integer, np.floating, np.bool_)):
@@ -69,7 +70,7 @@ def rebuild(spec: Any) -> Any:
         except TypeError as error:
             raise SerializationError(f"cannot construct {spec['layer']}: {error}") from None
     if "loss" in spec:
-        return _lookup(spec["loss"], Loss)()
+        return _lookup(spec["loss"], Loss)(**rebuild(spec.get("config", {"dict": {}})))
     if "dict" in spec:
         return {k: rebuild(v) for k, v in spec["dict"].items()}
     raise SerializationError(f"unrecognised description {spec!r}")

@@ -298,6 +298,97 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         return _array_protocol.format_tensor(self, spec)
+    # ---------------- more method shortcuts, as micrograd and PyTorch users write them (issue 15)
+    def relu(self) -> Tensor:
+        return _activations.relu(self)
+
+    def tanh(self) -> Tensor:
+        return _activations.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _activations.sigmoid(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return _activations.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return _activations.log_softmax(self, axis)
+
+    def sin(self) -> Tensor:
+        return _elementwise.sin(self)
+
+    def cos(self) -> Tensor:
+        return _elementwise.cos(self)
+
+    def log1p(self) -> Tensor:
+        return _elementwise.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _elementwise.expm1(self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        return _elementwise.clip(self, low, high)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _reductions.min(self, axis, keepdims)
+
+    def prod(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _reductions.prod(self, axis, keepdims)
+
+    def cumsum(self, axis: int = 0) -> Tensor:
+        return _reductions.cumsum(self, axis)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the maxima (an int NumPy array: indices have no gradient)."""
+        return _reductions.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the minima (an int NumPy array: indices have no gradient)."""
+        return _reductions.argmin(self, axis, keepdims)
+
+    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _statistics.logsumexp(self, axis, keepdims)
+
+    def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, correction: float = 1) -> Tensor:
+        return _statistics.var(self, axis, keepdims, correction)
+
+    def std(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, correction: float = 1) -> Tensor:
+        return _statistics.std(self, axis, keepdims, correction)
+
+    def norm(self, p: float = 2, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _statistics.norm(self, p, axis, keepdims)
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        return _shape.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return _shape.unsqueeze(self, axis)
+
+    def tile(self, reps: int | Sequence[int]) -> Tensor:
+        """Copies side by side, as ``np.tile`` and ``torch.Tensor.repeat``. (No ``x.repeat`` method: NumPy and
+        PyTorch mean different things by it; use ``chainrule.ops.repeat`` for NumPy's.)"""
+        return _shape.tile(self, reps)
+
+    # ---------------- comparisons: boolean NumPy arrays, no gradient (see chainrule.ops.comparison)
+    def __lt__(self, other: Any) -> np.ndarray:
+        return _comparison.less(self, other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return _comparison.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return _comparison.greater(self, other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return _comparison.greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return NotImplemented if other is None else _comparison.equal(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return NotImplemented if other is None else _comparison.not_equal(self, other)
+
+    __hash__ = object.__hash__  # tensors stay usable as dict keys and set members (by identity)
 
 
 _new_tensor = object.__new__
@@ -318,7 +409,10 @@ class Parameter(Tensor):
 # The operations import Tensor from this module, so they are imported last.
 from chainrule import array_protocol as _array_protocol  # noqa: E402
 from chainrule import autograd as _autograd  # noqa: E402
+from chainrule.ops import activations as _activations  # noqa: E402
 from chainrule.ops import arithmetic as _arith  # noqa: E402
+from chainrule.ops import comparison as _comparison  # noqa: E402
+from chainrule.ops import statistics as _statistics  # noqa: E402
 from chainrule.ops import elementwise as _elementwise  # noqa: E402
 from chainrule.ops import indexing as _indexing  # noqa: E402
 from chainrule.ops import reductions as _reductions  # noqa: E402

@@ -6,7 +6,9 @@ import pytest
 import chainrule as cr
 from chainrule.interop import RecurrentOutputs, UnsupportedLayerError
 from chainrule.interop.onnx import to_onnx
-from chainrule.layers import GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, Embedding, MaxPool2D, TimeDistributed
+from chainrule.layers import (
+    GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, ConvTranspose2D, Embedding, MaxPool2D, TimeDistributed,
+)
 
 ort = pytest.importorskip("onnxruntime", reason="the ONNX export tests need onnxruntime")
 pytest.importorskip("onnx", reason="the ONNX export tests need onnx")
@@ -74,7 +76,12 @@ def test_small_cnn_matches_onnxruntime_before_and_after_a_training_step(tmp_path
     [Conv2D(2, 3, padding="same", dilation=2, activation=cr.LeakyReLU(0.2)), AvgPool2D(3, stride=2, padding=1)],
     [Conv2D(3, 1, activation="sigmoid"), MaxPool2D(3, stride=2, padding=1), AvgPool2D((2, 3))],
     [Conv2D(3, 3, activation=cr.Softmax(1)), BatchNorm(), cr.Flatten(), cr.Dense(2), BatchNorm()],
-], ids=["strided dilated", "same dilated, avg pool padded", "pools", "channel softmax, batch norms 2-D and 1-D"])
+    [Conv2D(4, 3, padding=1, groups=2, activation="relu"), Conv2D(4, 3, groups=4)],
+    [MaxPool2D(2, stride=2, ceil_mode=True), AvgPool2D(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)],
+    [ConvTranspose2D(3, 4, stride=2, padding=1, activation="tanh"),
+     ConvTranspose2D(2, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2), bias=False)],
+], ids=["strided dilated", "same dilated, avg pool padded", "pools", "channel softmax, batch norms 2-D and 1-D",
+        "grouped and depthwise", "ceil mode, padding not counted", "transposed"])
 def test_convolutions_pools_and_batch_norms_match_onnxruntime(tmp_path, layers):
     net = cr.NeuralNetwork(layers, seed=3)
     net.predict(_images((1, 2, 9, 9)))

@@ -7,7 +7,9 @@ import pytest
 
 import chainrule as cr
 from chainrule.interop import RecurrentOutputs, UnsupportedLayerError, from_torch, to_torch
-from chainrule.layers import GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, Embedding, MaxPool2D, TimeDistributed
+from chainrule.layers import (
+    GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, ConvTranspose2D, Embedding, MaxPool2D, TimeDistributed,
+)
 
 torch = pytest.importorskip("torch", reason="the PyTorch interop tests need torch")
 nn = torch.nn
@@ -21,10 +23,19 @@ CASES = {
     "conv same dilated leaky": (lambda: Conv2D(2, 3, padding="same", dilation=2, activation=cr.LeakyReLU(0.2)),
                                 (2, 3, 8, 8)),
     "conv channel softmax": (lambda: Conv2D(3, 1, activation=cr.Softmax(1)), (2, 2, 4, 4)),
+    "conv grouped": (lambda: Conv2D(6, 3, padding=1, groups=2, activation="tanh"), (2, 4, 5, 5)),
+    "conv depthwise": (lambda: Conv2D(4, 3, groups=4, bias=False), (2, 4, 5, 5)),
+    "conv transpose": (lambda: ConvTranspose2D(3, 4, stride=2, padding=1, activation="tanh"), (2, 2, 4, 3)),
+    "conv transpose output padding dilated": (
+        lambda: ConvTranspose2D(2, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2),
+                                bias=False), (2, 3, 3, 4)),
     "max pool": (lambda: MaxPool2D(2), (2, 3, 6, 6)),
     "max pool overlapping padded": (lambda: MaxPool2D(3, stride=2, padding=1), (2, 2, 7, 7)),
     "avg pool padded (count_include_pad)": (lambda: AvgPool2D(3, stride=2, padding=1), (2, 2, 7, 7)),
     "avg pool rectangular": (lambda: AvgPool2D((2, 3)), (2, 2, 6, 6)),
+    "max pool ceil mode": (lambda: MaxPool2D(3, stride=2, ceil_mode=True), (2, 2, 6, 6)),
+    "avg pool ceil mode, padding not counted": (
+        lambda: AvgPool2D(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (2, 2, 6, 7)),
     "batch norm (N, C)": (lambda: BatchNorm(momentum=0.3, eps=1e-3), (8, 4)),
     "embedding": (lambda: Embedding(9, 4), TOKENS),
     "time distributed dense": (lambda: TimeDistributed(cr.Dense(4, "sigmoid")), (3, 5, 6)),
@@ -122,12 +133,11 @@ def test_recurrent_wrapper_survives_pickling():
 
 
 @pytest.mark.parametrize("module, fragment", [
-    (nn.Conv2d(2, 4, 3, groups=2), "groups=1"),
+    (nn.ConvTranspose2d(2, 4, 3, groups=2), "groups=1"),
     (nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), "zero padding"),
     (nn.Conv2d(2, 2, 2, padding="same"), "odd kernel"),
-    (nn.MaxPool2d(2, ceil_mode=True), "ceil_mode=False"),
+    (nn.MaxPool2d(2, return_indices=True), "return_indices=False"),
     (nn.MaxPool2d(3, dilation=2), "dilation=1"),
-    (nn.AvgPool2d(3, 1, 1, count_include_pad=False), "count_include_pad=True"),
     (nn.AvgPool2d(2, divisor_override=3), "divisor_override"),
     (nn.BatchNorm1d(3, affine=False), "affine=True"),
     (nn.BatchNorm2d(3, momentum=None), "cumulative average"),

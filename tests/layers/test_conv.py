@@ -5,7 +5,7 @@ import pytest
 from harness import HAS_TORCH, check_layer_gradients
 
 import chainrule as cr
-from chainrule.layers import Conv2D, MaxPool2D
+from chainrule.layers import Conv2D, ConvTranspose2D, MaxPool2D
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -111,3 +111,45 @@ def test_bad_out_channels(bad):
 def test_float64_input_to_float32_layer_is_explained():
     with pytest.raises(TypeError, match="float32 weights but got a float64 input"):
         Conv2D(2, 3)(cr.Tensor(np.zeros((1, 1, 5, 5)), dtype=np.float64))
+
+
+def test_grouped_conv2d_gradients_weight_shape_and_save_load(tmp_path):
+    layer = Conv2D(6, 3, padding=1, groups=2, activation="tanh")
+    layer.seed(0)
+    check_layer_gradients(layer, np.random.default_rng(1).standard_normal((2, 4, 4, 4)))
+    assert layer.weight.shape == (6, 2, 3, 3) and layer.in_channels == 4
+    net = cr.NeuralNetwork([Conv2D(6, 3, groups=3)], seed=0)
+    x = np.random.default_rng(2).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    expected = net.predict(x)
+    net.save(tmp_path / "g.npz")
+    np.testing.assert_array_equal(cr.load(tmp_path / "g.npz").predict(x), expected)
+    with pytest.raises(ValueError, match="must divide both"):
+        Conv2D(6, 3, groups=4)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"stride": 2, "padding": 1, "activation": "tanh"},
+    {"kernel_size": (2, 3), "output_padding": (1, 0), "stride": (2, 1), "bias": False},
+], ids=str)
+def test_conv_transpose_gradients(kwargs):
+    kwargs = {"kernel_size": 3, **kwargs}
+    layer = ConvTranspose2D(3, **kwargs)
+    layer.seed(0)
+    check_layer_gradients(layer, np.random.default_rng(1).standard_normal((2, 2, 3, 4)))
+
+
+def test_conv_transpose_upsamples_and_round_trips_through_save(tmp_path):
+    layer = ConvTranspose2D(4, 4, stride=2, padding=1)
+    assert layer(np.zeros((2, 3, 7, 7), np.float32)).shape == (2, 4, 14, 14)
+    assert layer.weight.shape == (3, 4, 4, 4) and layer.in_channels == 3
+    net = cr.NeuralNetwork([ConvTranspose2D(2, 3, stride=2, activation="relu")], seed=0)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    expected = net.predict(x)
+    net.save(tmp_path / "t.npz")
+    np.testing.assert_array_equal(cr.load(tmp_path / "t.npz").predict(x), expected)
+
+
+def test_conv_transpose_refuses_other_channel_counts():
+    layer = ConvTranspose2D(2, 3, in_channels=4)
+    with pytest.raises(ValueError, match="built for 4 input channels"):
+        layer(np.zeros((1, 3, 5, 5), np.float32))

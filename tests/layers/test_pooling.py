@@ -40,3 +40,16 @@ def test_configuration_survives_save_and_load(tmp_path):
 def test_bad_kernel_is_explained():
     with pytest.raises(ValueError, match="MaxPool2D: kernel_size must be at least 1"):
         MaxPool2D(0)
+
+
+def test_ceil_mode_and_count_include_pad_match_torch_and_survive_save(tmp_path):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    net = cr.NeuralNetwork([cr.MaxPool2D(2, ceil_mode=True),
+                            cr.AvgPool2D(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)])
+    expected = torch.nn.functional.avg_pool2d(torch.nn.functional.max_pool2d(torch.tensor(x), 2, ceil_mode=True),
+                                              3, 2, 1, ceil_mode=True, count_include_pad=False)
+    np.testing.assert_allclose(net.predict(x.astype(np.float32)), expected.numpy(), rtol=1e-5, atol=1e-6)
+    net.save(tmp_path / "pools.npz")
+    back = cr.load(tmp_path / "pools.npz")
+    assert back.layers[0].ceil_mode and not back.layers[1].count_include_pad

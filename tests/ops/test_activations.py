@@ -19,6 +19,18 @@ CASES = [
 ]
 
 
+CASES += [  # issue 15
+    Case("softplus", cr.softplus, lambda x: __import__("torch").nn.functional.softplus(x),
+         lambda rng: [rng.standard_normal((3, 4)) * 4]),
+    Case("softplus", lambda x: cr.softplus(x, beta=2.5), lambda x: __import__("torch").nn.functional.softplus(x, 2.5),
+         normal(3, 4), "beta"),
+    Case("elu", cr.elu, lambda x: __import__("torch").nn.functional.elu(x), away_from_zero(3, 4)),
+    Case("elu", lambda x: cr.elu(x, 0.3), lambda x: __import__("torch").nn.functional.elu(x, 0.3), away_from_zero(3, 4),
+         "alpha"),
+    Case("silu", cr.silu, lambda x: __import__("torch").nn.functional.silu(x), lambda rng: [rng.standard_normal((3, 4)) * 3]),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -41,3 +53,15 @@ def test_sigmoid_values_at_extremes():
 def test_softmax_axis_out_of_range():
     with pytest.raises(ValueError, match="axis 2 is out of range"):
         cr.softmax(cr.Tensor(np.zeros((2, 3))), axis=2)
+
+
+@pytest.mark.parametrize("fn", [cr.softplus, cr.elu, cr.silu])
+def test_new_activations_stay_finite_for_huge_inputs_in_float32(fn):
+    x = cr.Tensor([-1e4, -100.0, 0.0, 100.0, 1e4], requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    assert y.dtype == np.float32 and np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+
+
+def test_softplus_is_exact_where_the_naive_formula_overflows():
+    assert cr.softplus(cr.Tensor([1000.0], dtype=np.float64)).item() == 1000.0

@@ -53,6 +53,23 @@ CASES = [
 ]
 
 
+def _grouped(groups, padding=0, activation="linear"):
+    def theirs(x, w, b=None):
+        import torch
+
+        y = torch.nn.functional.conv2d(x, w, b, 1, padding, 1, groups)
+        return torch.tanh(y) if activation == "tanh" else y
+
+    return (lambda x, w, b=None: cr.ops.conv2d(x, w, b, padding=padding, activation=activation, groups=groups)), theirs
+
+
+CASES += [  # issue 15: groups, padding="same"
+    Case("conv2d", *_grouped(2, 1, "tanh"), normal((2, 4, 4, 4), (6, 2, 3, 3), (6,)), "groups2"),
+    Case("conv2d", *_grouped(3), normal((1, 3, 4, 4), (3, 1, 2, 2)), "depthwise"),
+    Case("conv2d", *_grouped(1, "same"), normal((1, 2, 4, 5), (3, 2, 3, 3), (3,)), "same"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -170,3 +187,17 @@ def test_bad_arguments(kwargs, message):
 def test_bias_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
         cr.ops.conv2d(cr.Tensor(np.zeros((1, 1, 5, 5))), cr.Tensor(np.zeros((2, 1, 3, 3))), cr.Tensor(np.zeros(3)))
+
+
+def test_same_padding_keeps_the_size_and_refuses_what_it_cannot_do():
+    x = cr.Tensor(np.ones((1, 1, 5, 6)))
+    assert cr.ops.conv2d(x, cr.Tensor(np.ones((2, 1, 5, 3))), padding="same", dilation=(1, 2)).shape == (1, 2, 5, 6)
+    with pytest.raises(ValueError, match="stride 1 and an odd kernel"):
+        cr.ops.conv2d(x, cr.Tensor(np.ones((2, 1, 2, 2))), padding="same")
+
+
+def test_groups_must_divide_the_channels():
+    with pytest.raises(ValueError, match="must divide both"):
+        cr.ops.conv2d(cr.Tensor(np.ones((1, 4, 3, 3))), cr.Tensor(np.ones((3, 2, 1, 1))), groups=2)
+    with pytest.raises(ValueError, match="per group"):
+        cr.ops.conv2d(cr.Tensor(np.ones((1, 4, 3, 3))), cr.Tensor(np.ones((4, 1, 1, 1))), groups=2)

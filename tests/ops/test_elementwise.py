@@ -19,6 +19,14 @@ CASES = [
 ]
 
 
+CASES += [  # issue 15
+    Case("sin", cr.sin, lambda x: x.sin(), normal(3, 4)),
+    Case("cos", cr.cos, lambda x: x.cos(), normal(3, 4)),
+    Case("log1p", cr.log1p, lambda x: x.log1p(), lambda rng: [rng.uniform(-0.9, 3, (3, 4))]),
+    Case("expm1", cr.expm1, lambda x: x.expm1(), normal(3, 4)),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -33,3 +41,9 @@ def test_abs_gradient_at_zero_is_zero_like_pytorch():
     x = cr.Tensor([0.0, -2.0], requires_grad=True)
     cr.abs(x).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, -1.0])
+
+
+def test_log1p_and_expm1_keep_precision_for_tiny_inputs():
+    x = cr.Tensor([1e-12], dtype=np.float64)
+    assert cr.log1p(x).item() == pytest.approx(1e-12, rel=1e-9)
+    assert cr.expm1(x).item() == pytest.approx(1e-12, rel=1e-9)

@@ -24,6 +24,17 @@ CASES = [
 ]
 
 
+GATHER = np.array([[0, 0, 2], [1, 3, 3], [2, 2, 0]])
+
+CASES += [  # issue 15
+    Case("take_along_axis", lambda x: cr.take_along_axis(x, GATHER, 1),
+         lambda x: __import__("torch").gather(x, 1, __import__("torch").tensor(GATHER)), normal(3, 4), "repeats"),
+    Case("take_along_axis", lambda x: cr.take_along_axis(x, GATHER.T[:, :2] % 2, 0),
+         lambda x: __import__("torch").gather(x, 0, __import__("torch").tensor(GATHER.T[:, :2] % 2)), normal(2, 2),
+         "axis-0"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -49,3 +60,11 @@ def test_out_of_range_index_names_the_shape():
 def test_where_needs_a_boolean_condition():
     with pytest.raises(TypeError, match="boolean"):
         cr.where(np.array([1, 0]), cr.Tensor([1.0, 2.0]), 0.0)
+
+
+def test_take_along_axis_matches_numpy_with_negative_indices():
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[-1], [0], [2]])
+    np.testing.assert_array_equal(cr.take_along_axis(cr.Tensor(x), idx, 1).data, np.take_along_axis(x, idx, 1))
+    with pytest.raises(IndexError, match="do not fit"):
+        cr.take_along_axis(cr.Tensor(x), np.array([[4]]), 1)

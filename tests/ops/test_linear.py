@@ -33,6 +33,13 @@ CASES = [
 ]
 
 
+CASES += [  # issue 15: (…, n_in) inputs, the features on the last axis
+    Case("linear", lambda x, w, b: cr.ops.linear(x, w, b, "tanh"), _torch_linear("tanh"),
+         normal((2, 3, 4), (4, 5), (5,)), "3-d"),
+    Case("linear", lambda x, w: cr.ops.linear(x, w), lambda x, w: x @ w, normal((4,), (4, 2)), "1-d"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)

@@ -20,6 +20,26 @@ CASES = [
 ]
 
 
+
+def _with_zeros(rng):
+    x = rng.standard_normal((3, 4))
+    x[0, 1] = 0.0  # one zero in row 0: only it gets a gradient
+    x[1, 0] = x[1, 2] = 0.0  # two zeros in row 1: no element does
+    return [x]
+
+
+CASES += [  # issue 15
+    Case("min", cr.min, lambda x: x.min(), normal(3, 4), "all"),
+    Case("min", lambda x: cr.min(x, axis=-1, keepdims=True), lambda x: x.amin(-1, keepdim=True), normal(3, 4), "keepdims"),
+    Case("prod", cr.prod, lambda x: x.prod(), normal(3, 4), "all"),
+    Case("prod", lambda x: cr.prod(x, axis=(0, 2)), lambda x: x.prod(2).prod(0), normal(3, 2, 4), "axes"),
+    Case("prod", lambda x: cr.prod(x, axis=1), lambda x: x.prod(1), _with_zeros, "zeros"),
+    Case("prod", cr.prod, lambda x: x.prod(), _with_zeros, "zeros-all"),
+    Case("cumsum", lambda x: cr.cumsum(x, axis=1), lambda x: x.cumsum(1), normal(3, 4)),
+    Case("cumsum", lambda x: cr.cumsum(x, axis=-1), lambda x: x.cumsum(-1), normal(2, 3, 4), "last-axis"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -39,6 +59,33 @@ def test_bad_axis_is_explained():
 def test_sum_to_rejects_shapes_that_were_not_broadcast():
     with pytest.raises(ValueError, match="not broadcast from"):
         cr.sum_to(cr.Tensor(np.zeros((3, 4))), (2, 4))
+
+
+def test_prod_gradient_with_a_single_zero_is_the_product_of_the_others():
+    x = cr.Tensor([2.0, 0.0, 3.0], requires_grad=True)
+    cr.prod(x).backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 6.0, 0.0])  # not nan, as y / x would give
+
+
+def test_min_sends_the_gradient_to_the_first_tied_minimum():
+    x = cr.Tensor([[1.0, 0.0, 0.0]], requires_grad=True)
+    x.min(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0]])
+
+
+def test_argmax_and_argmin_are_integer_arrays_like_torch():
+    import torch
+
+    data = np.random.default_rng(0).standard_normal((3, 4, 5))
+    x = cr.Tensor(data)
+    for axis in (None, 0, -1):
+        for ours, theirs in ((cr.argmax, torch.argmax), (cr.argmin, torch.argmin)):
+            got = ours(x, axis=axis)
+            assert got.dtype.kind == "i"
+            np.testing.assert_array_equal(got, theirs(torch.tensor(data), dim=axis).numpy())
+    assert x.argmax(axis=1, keepdims=True).shape == (3, 1, 5)
+    with pytest.raises(ValueError, match="empty"):
+        cr.argmax(cr.Tensor(np.zeros((0, 3))))
 
 
 def test_max_over_a_nonempty_axis_of_an_empty_tensor():

@@ -24,6 +24,22 @@ CASES = [
 ]
 
 
+CASES += [  # issue 15
+    Case("squeeze", cr.squeeze, lambda x: x.squeeze(), normal(3, 1, 4, 1), "all"),
+    Case("squeeze", lambda x: cr.squeeze(x, -1), lambda x: x.squeeze(-1), normal(3, 1, 4, 1), "axis"),
+    Case("unsqueeze", lambda x: cr.unsqueeze(x, 1), lambda x: x.unsqueeze(1), normal(3, 4)),
+    Case("expand_dims", lambda x: cr.expand_dims(x, -1), lambda x: x.unsqueeze(-1), normal(3, 4)),
+    Case("pad", lambda x: cr.pad(x, ((1, 0), (2, 3)), value=0.5),
+         lambda x: __import__("torch").nn.functional.pad(x, (2, 3, 1, 0), value=0.5), normal(3, 4)),
+    Case("pad", lambda x: cr.pad(x, 1), lambda x: __import__("torch").nn.functional.pad(x, (1, 1, 1, 1, 1, 1)),
+         normal(2, 2, 3), "every-side"),
+    Case("repeat", lambda x: cr.repeat(x, 3, axis=1), lambda x: x.repeat_interleave(3, dim=1), normal(2, 3)),
+    Case("repeat", lambda x: cr.repeat(x, 2), lambda x: x.repeat_interleave(2), normal(2, 3), "flattened"),
+    Case("tile", lambda x: cr.tile(x, (2, 1, 3)), lambda x: x.repeat(2, 1, 3), normal(2, 3)),
+    Case("tile", lambda x: cr.tile(x, 2), lambda x: x.repeat(1, 2), normal(2, 3), "int"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_gradients(case):
     check_case(case)
@@ -44,6 +60,16 @@ def test_reshape_error_counts_elements():
 def test_concat_error_names_shapes():
     with pytest.raises(ValueError, match="must agree except along axis 0"):
         cr.concat([cr.Tensor(np.zeros((2, 3))), cr.Tensor(np.zeros((2, 4)))], axis=0)
+
+
+def test_squeeze_refuses_an_axis_that_is_not_length_one():
+    with pytest.raises(ValueError, match="has length 4, not 1"):
+        cr.squeeze(cr.Tensor(np.zeros((3, 4))), 1)
+
+
+def test_pad_explains_bad_widths():
+    with pytest.raises(ValueError, match="before, after"):
+        cr.pad(cr.Tensor(np.zeros((3, 4))), [(1, 1), (1, 1), (1, 1)])
 
 
 def test_split_on_an_empty_axis_and_with_cuts_out_of_order():

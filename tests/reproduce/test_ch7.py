@@ -19,9 +19,10 @@ def test_quick_run_gives_both_rows_and_a_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(ch5, "QUICK_TEST", 60)
     png = tmp_path / "reconstructions.png"
     rows = ch7.run(str(DATA), quick=True, with_torch=False, png=str(png))
-    assert [r.metric for r in rows] == ["test accuracy %", "test MSE"]
+    assert [r.metric for r in rows] == ["test accuracy %", "test MSE", "test MSE"]
     assert rows[0].book == pytest.approx(0.9698) and rows[1].book == pytest.approx(0.0693)
-    assert 0 <= rows[0].ours <= 1 and 0 < rows[1].ours < 2
+    assert 0 <= rows[0].ours <= 1 and 0 < rows[1].ours < 2 and 0 < rows[2].ours < 2
+    assert "ConvTranspose2D" in rows[2].experiment and rows[2].book is None and "mean image" in rows[2].bar
     if importlib.util.find_spec("matplotlib") is not None:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -52,3 +53,12 @@ def test_unflatten_round_trips_through_save(tmp_path):
     net.save(tmp_path / "u.npz")
     x = np.arange(36.0).reshape(2, 2, 3, 3)
     np.testing.assert_array_equal(cr.load(tmp_path / "u.npz").predict(x), x)
+
+
+def test_upsampling_autoencoder_decodes_with_conv_transpose_through_the_same_code():
+    net = ch7.upsampling_autoencoder()
+    assert net.predict(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 1, 28, 28)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds[-2:] == ["ConvTranspose2D", "ConvTranspose2D"] and net.layers[3].neurons == ch7.CODE_SIZE
+    bound = 1 / np.sqrt(1 * 4 * 4)  # PyTorch's fan_in of ConvTranspose2d(14 → 1, 4×4): weight.size(1)·k·k
+    assert 0.9 * bound < np.abs(net.layers[-1].weight.data).max() <= bound

@@ -6,8 +6,8 @@ onnxruntime, or any ONNX consumer, computes what ``net.predict`` computes.
 Converters live in one table at the bottom, one function per layer type: each
 receives the name of its input value and returns the name of its output.
 
-Layouts: images are NCHW in both, so Conv, MaxPool, AveragePool (counting the
-padding, ``count_include_pad=1``) and Flatten read them as chainrule does. A
+Layouts: images are NCHW in both, so Conv (with its groups), ConvTranspose, MaxPool, AveragePool (with the layers'
+``ceil_mode`` and ``count_include_pad``) and Flatten read them as chainrule does. A
 network that starts with an Embedding takes int64 tokens. A recurrent layer
 (inside `RecurrentOutputs`) becomes one ONNX RNN, GRU or LSTM node per stacked
 layer, run time-major between two Transposes, with the gate blocks reordered
@@ -25,6 +25,7 @@ import numpy as np
 from chainrule.interop.errors import UnsupportedLayerError
 from chainrule.interop.sequences import step_activation
 from chainrule.layers import (
+    ConvTranspose2D,
     AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Embedding, Flatten, Layer, LeakyReLU, Linear, MaxPool2D, ReLU,
     RecurrentOutputs, Sigmoid, Softmax, Tanh, TimeDistributed,
 )
@@ -139,15 +140,28 @@ def _conv2d(graph: _Graph, layer: Conv2D, value: str) -> str:
         inputs.append(graph.weight("bias", layer.bias.data))
     ph, pw = layer.padding_pixels
     value = graph.node("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
-                       pads=[ph, pw, ph, pw], dilations=list(layer.dilation))
+                       pads=[ph, pw, ph, pw], dilations=list(layer.dilation), group=layer.groups)
     return convert(graph, layer.activation, value)
 
 
-def _pool(op: str, **attributes: Any) -> Callable[[_Graph, Any, str], str]:
+def _conv_transpose2d(graph: _Graph, layer: ConvTranspose2D, value: str) -> str:
+    """ONNX's ConvTranspose has PyTorch's weight layout (C_in, C_out, kh, kw) and output-size rule."""
+    inputs = [value, graph.weight("weight", layer.weight.data)]
+    if layer.bias is not None:
+        inputs.append(graph.weight("bias", layer.bias.data))
+    ph, pw = layer.padding
+    value = graph.node("ConvTranspose", inputs, "conv_transpose", kernel_shape=list(layer.kernel_size),
+                       strides=list(layer.stride), pads=[ph, pw, ph, pw], dilations=list(layer.dilation),
+                       output_padding=list(layer.output_padding))
+    return convert(graph, layer.activation, value)
+
+
+def _pool(op: str) -> Callable[[_Graph, Any, str], str]:
     def pool(graph: _Graph, layer: MaxPool2D | AvgPool2D, value: str) -> str:
         ph, pw = layer.padding
+        attributes = {"count_include_pad": int(layer.count_include_pad)} if isinstance(layer, AvgPool2D) else {}
         return graph.node(op, [value], op.lower(), kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
-                          pads=[ph, pw, ph, pw], **attributes)
+                          pads=[ph, pw, ph, pw], ceil_mode=int(layer.ceil_mode), **attributes)
 
     return pool
 
@@ -187,8 +201,9 @@ CONVERTERS: dict[type, Callable[[_Graph, Any, str], str]] = {
     Dense: _dense,
     TimeDistributed: _time_distributed,
     Conv2D: _conv2d,
+    ConvTranspose2D: _conv_transpose2d,
     MaxPool2D: _pool("MaxPool"),
-    AvgPool2D: _pool("AveragePool", count_include_pad=1),
+    AvgPool2D: _pool("AveragePool"),
     BatchNorm: _batch_norm,
     Embedding: _embedding,
     RecurrentOutputs: _recurrent_outputs,

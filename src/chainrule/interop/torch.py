@@ -30,6 +30,7 @@ from chainrule.interop.errors import UnsupportedLayerError
 from chainrule.interop.sequences import step_activation
 from chainrule.interop.torch_layers import TO_TORCH, from_torch_table, import_torch, to_batch_norm, torch_dtype
 from chainrule.layers import (
+    ConvTranspose2D,
     Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, Linear, MaxPool2D, Softmax,
     RecurrentOutputs, TimeDistributed,
 )
@@ -37,7 +38,7 @@ from chainrule.network import NeuralNetwork
 
 __all__ = ["from_torch", "to_torch", "torch_dtype"]
 
-IMAGE_LAYERS = (Conv2D, MaxPool2D, AvgPool2D)  # take and give (N, C, H, W) maps
+IMAGE_LAYERS = (Conv2D, ConvTranspose2D, MaxPool2D, AvgPool2D)  # take and give (N, C, H, W) maps
 FLAT_LAYERS = (Dense, Flatten)  # give (N, F)
 KEEPS_RANK = (Activation, Dropout, BatchNorm)  # give what they take
 
@@ -144,4 +145,4 @@ def _folds_into(previous: Layer, layer: Layer) -> bool:
     """Whether `layer` is an elementwise activation that can become `previous`'s activation."""
     inner = previous.layer if isinstance(previous, TimeDistributed) else previous
     elementwise = isinstance(layer, Activation) and not isinstance(layer, Softmax)
-    return elementwise and isinstance(inner, (Dense, Conv2D)) and isinstance(inner.activation, Linear)
+    return elementwise and isinstance(inner, (Dense, Conv2D, ConvTranspose2D)) and isinstance(inner.activation, Linear)

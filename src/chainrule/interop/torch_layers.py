@@ -9,8 +9,8 @@ sequences batch first); weights differ in two places only: a Dense weight is
 (n_in, n_out) here and (n_out, n_in) in ``nn.Linear``, and a recurrent layer's
 weights are PyTorch's transposed (`chainrule.ops.recurrent.to_torch_layout`;
 the gate order is the same). Conventions checked to agree, so copied as they
-are: BatchNorm's momentum and eps, max pooling's −∞ padding, average pooling
-counting the padding (``count_include_pad=True``).
+are: BatchNorm's momentum and eps, max pooling's −∞ padding, average pooling's
+``count_include_pad`` and both poolings' ``ceil_mode``.
 
 torch is imported when a function runs, never when this module is imported.
 """
@@ -26,6 +26,7 @@ import numpy as np
 from chainrule.interop.errors import UnsupportedLayerError
 from chainrule.interop.sequences import step_activation
 from chainrule.layers import (
+    ConvTranspose2D,
     GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Embedding, Flatten, Layer, LeakyReLU, Linear,
     MaxPool2D, RecurrentOutputs, ReLU, Sigmoid, Softmax, Tanh, TimeDistributed,
 )
@@ -112,42 +113,59 @@ def to_time_distributed(layer: TimeDistributed) -> Any:
 def to_conv2d(layer: Conv2D) -> Any:
     _built(layer, layer.weight is not None, "in_channels")
     module = import_torch().nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
-                                      layer.padding, layer.dilation, bias=layer.bias is not None,
-                                      dtype=torch_dtype(layer))
+                                      layer.padding, layer.dilation, groups=layer.groups,
+                                      bias=layer.bias is not None, dtype=torch_dtype(layer))
     return _load(module, weight=layer.weight.data, bias=None if layer.bias is None else layer.bias.data)
 
 
 def from_conv2d(module: Any) -> Conv2D:
-    if module.groups != 1 or module.padding_mode != "zeros":
-        raise _unsupported(module, "chainrule's Conv2D has groups=1 and zero padding only")
+    if module.padding_mode != "zeros":
+        raise _unsupported(module, "chainrule's Conv2D has zero padding only")
     padding = 0 if module.padding == "valid" else module.padding
     try:
         layer = Conv2D(module.out_channels, module.kernel_size, module.stride, padding, module.dilation,
-                       in_channels=module.in_channels, bias=module.bias is not None)
+                       in_channels=module.in_channels, bias=module.bias is not None, groups=module.groups)
     except ValueError as error:  # padding="same" that pads unevenly
         raise _unsupported(module, str(error)) from None
     return _cast(layer, module, weight=_array(module.weight), bias=_array(module.bias))
 
 
+def to_conv_transpose2d(layer: ConvTranspose2D) -> Any:
+    _built(layer, layer.weight is not None, "in_channels")
+    module = import_torch().nn.ConvTranspose2d(
+        layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding, layer.output_padding,
+        bias=layer.bias is not None, dilation=layer.dilation, dtype=torch_dtype(layer))
+    return _load(module, weight=layer.weight.data, bias=None if layer.bias is None else layer.bias.data)
+
+
+def from_conv_transpose2d(module: Any) -> ConvTranspose2D:
+    if module.groups != 1 or module.padding_mode != "zeros":
+        raise _unsupported(module, "chainrule's ConvTranspose2D has groups=1 and zero padding only")
+    layer = ConvTranspose2D(module.out_channels, module.kernel_size, module.stride, module.padding,
+                            module.output_padding, module.dilation, in_channels=module.in_channels,
+                            bias=module.bias is not None)
+    return _cast(layer, module, weight=_array(module.weight), bias=_array(module.bias))
+
+
 def to_max_pool2d(layer: MaxPool2D) -> Any:
-    return import_torch().nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
+    return import_torch().nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
 
 
 def to_avg_pool2d(layer: AvgPool2D) -> Any:
-    return import_torch().nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, count_include_pad=True)
+    return import_torch().nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode,
+                                       count_include_pad=layer.count_include_pad)
 
 
 def from_max_pool2d(module: Any) -> MaxPool2D:
-    if module.dilation not in (1, (1, 1)) or module.ceil_mode or module.return_indices:
-        raise _unsupported(module, "chainrule's MaxPool2D has dilation=1, ceil_mode=False, return_indices=False")
-    return MaxPool2D(module.kernel_size, module.stride, module.padding)
+    if module.dilation not in (1, (1, 1)) or module.return_indices:
+        raise _unsupported(module, "chainrule's MaxPool2D has dilation=1 and return_indices=False")
+    return MaxPool2D(module.kernel_size, module.stride, module.padding, module.ceil_mode)
 
 
 def from_avg_pool2d(module: Any) -> AvgPool2D:
-    if not module.count_include_pad or module.ceil_mode or module.divisor_override is not None:
-        raise _unsupported(module, "chainrule's AvgPool2D has count_include_pad=True, ceil_mode=False and no "
-                                   "divisor_override")
-    return AvgPool2D(module.kernel_size, module.stride, module.padding)
+    if module.divisor_override is not None:
+        raise _unsupported(module, "chainrule's AvgPool2D has no divisor_override")
+    return AvgPool2D(module.kernel_size, module.stride, module.padding, module.ceil_mode, module.count_include_pad)
 
 
 # ---------------------------------------------------------------------- BatchNorm
@@ -256,6 +274,7 @@ TO_TORCH: dict[type, Callable[[Any], Any]] = {
     Dense: to_linear,
     TimeDistributed: to_time_distributed,
     Conv2D: to_conv2d,
+    ConvTranspose2D: to_conv_transpose2d,
     MaxPool2D: to_max_pool2d,
     AvgPool2D: to_avg_pool2d,
     BatchNorm: to_batch_norm,
@@ -286,6 +305,7 @@ def from_torch_table() -> dict[type, Callable[[Any], Layer]]:
     return {
         nn.Linear: from_linear,
         nn.Conv2d: from_conv2d,
+        nn.ConvTranspose2d: from_conv_transpose2d,
         nn.MaxPool2d: from_max_pool2d,
         nn.AvgPool2d: from_avg_pool2d,
         nn.BatchNorm1d: from_batch_norm,

@@ -3,7 +3,7 @@
 from chainrule.layers.activations import Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from chainrule.layers.attention import CausalSelfAttention, KVCache, MultiHeadAttention
 from chainrule.layers.base import Layer
-from chainrule.layers.conv import Conv2D
+from chainrule.layers.conv import Conv2D, ConvTranspose2D
 from chainrule.layers.dense import Dense
 from chainrule.layers.dropout import Dropout
 from chainrule.layers.embedding import Embedding
@@ -19,6 +19,7 @@ __all__ = [
     "CausalSelfAttention", "GELU", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
     "Embedding", "GRU", "LSTM", "RNN", "RecurrentOutputs", "TimeDistributed",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D",
+    "ConvTranspose2D",
     "Activation", "Dense", "Dropout", "Flatten", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid",
     "Softmax", "Tanh",
 ]

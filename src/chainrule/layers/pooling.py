@@ -2,7 +2,8 @@
 
 Each wraps the operation of the same name in `chainrule.ops.pooling` (where the
 derivatives are written). No parameters. The stride defaults to the kernel size
-(non-overlapping windows), as in PyTorch and Keras.
+(non-overlapping windows), as in PyTorch and Keras; `ceil_mode` and (for the average)
+`count_include_pad` mean what they mean in PyTorch.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from chainrule.tensor import Tensor
 
 class _Pool2D(Layer):
     def __init__(self, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
-                 padding: int | Sequence[int] = 0) -> None:
+                 padding: int | Sequence[int] = 0, ceil_mode: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
         self.kernel_size = as_pair(kernel_size, f"{name}: kernel_size", 1)
         self.stride = self.kernel_size if stride is None else as_pair(stride, f"{name}: stride", 1)
         self.padding = as_pair(padding, f"{name}: padding", 0)
+        self.ceil_mode = bool(ceil_mode)
 
     def config(self) -> dict[str, Any]:
-        return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding,
+                "ceil_mode": self.ceil_mode}
 
 
 class MaxPool2D(_Pool2D):
@@ -37,7 +40,7 @@ class MaxPool2D(_Pool2D):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
 
 class AvgPool2D(_Pool2D):
@@ -50,5 +53,13 @@ class AvgPool2D(_Pool2D):
     (1, 3, 14, 14)
     """
 
+    def __init__(self, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+                 padding: int | Sequence[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+
     def forward(self, x: Tensor) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "count_include_pad": self.count_include_pad}

@@ -21,6 +21,17 @@ from chainrule.ops.elementwise import abs, clip, exp, log, sqrt
 from chainrule.ops.indexing import getitem, scatter_add, where
 from chainrule.ops.reductions import max, mean, sum, sum_to
 from chainrule.ops.shape import broadcast_to, concat, flatten, reshape, split, stack, swapaxes, transpose
+from chainrule.ops.activations import elu, silu, softplus
+from chainrule.ops.comparison import (
+    equal, greater, greater_equal, less, less_equal, maximum, minimum, not_equal,
+)
+from chainrule.ops.conv_transpose import conv_transpose2d
+from chainrule.ops.einsum import einsum
+from chainrule.ops.elementwise import cos, expm1, log1p, sin
+from chainrule.ops.indexing import take_along_axis
+from chainrule.ops.reductions import argmax, argmin, cumsum, min, prod
+from chainrule.ops.shape import expand_dims, pad, repeat, squeeze, tile, unsqueeze
+from chainrule.ops.statistics import logsumexp, norm, std, var
 
 __all__ = [
     "embedding", "gru", "lstm", "rnn",
@@ -32,4 +43,9 @@ __all__ = [
     "mean_squared_error", "mul", "neg", "pow", "relu", "reshape", "scatter_add", "sigmoid", "softmax",
     "softmax_cross_entropy", "split", "sqrt", "stack", "sub", "sum", "sum_to", "swapaxes", "tanh",
     "transpose", "where",
+    # issue 15: the rest of the toolbox
+    "argmax", "argmin", "conv_transpose2d", "cos", "cumsum", "einsum", "elu", "equal", "expand_dims", "expm1",
+    "greater", "greater_equal", "less", "less_equal", "log1p", "logsumexp", "maximum", "min", "minimum", "norm",
+    "not_equal", "pad", "prod", "repeat", "silu", "sin", "softplus", "squeeze", "std", "take_along_axis", "tile",
+    "unsqueeze", "var",
 ]

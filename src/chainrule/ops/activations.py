@@ -1,6 +1,6 @@
-"""Activation functions: sigmoid, tanh, ReLU, leaky ReLU, softmax, log-softmax.
+"""Activation functions: sigmoid, tanh, ReLU, leaky ReLU, softplus, ELU, SiLU, softmax, log-softmax.
 
-The first four are elementwise (``∂L/∂x = g ∘ f′(x)``); softmax and
+All but the last two are elementwise (``∂L/∂x = g ∘ f′(x)``); softmax and
 log-softmax couple the elements along one axis and have a full Jacobian per
 row, which the backward applies without ever building it.
 """
@@ -13,6 +13,8 @@ import numpy as np
 
 from chainrule.autograd import Operation
 from chainrule.ops.dual import exp, value
+from chainrule.ops.dual import sigmoid as dual_sigmoid
+from chainrule.ops.dual import where as dual_where
 from chainrule.tensor import Tensor
 
 
@@ -85,6 +87,48 @@ class LeakyReLU(Operation):
         return g * np.where(x > 0, 1, self.slope).astype(x.dtype)
 
 
+class Softplus(Operation):
+    """y = (1/β)·ln(1 + e^{βx}), a smooth ReLU.   f′(x) = e^{βx}/(1 + e^{βx}) = σ(βx), so ∂L/∂x = g ∘ σ(βx).
+
+    Computed as max(x, 0) + (1/β)·ln(1 + e^{−β|x|}) (the same number, rewritten so that the
+    exponential is at most 1: no overflow for any x).
+    """
+
+    def __init__(self, beta: float = 1.0) -> None:
+        self.beta = float(beta)
+
+    def forward(self, x):
+        bx = x * x.dtype.type(self.beta)
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(bx))) / x.dtype.type(self.beta)
+
+    def backward(self, g, x, y):
+        return g * dual_sigmoid(x * self.beta)
+
+
+class ELU(Operation):
+    """y = x for x > 0, else α(eˣ − 1).   f′(x) = 1 for x > 0, else α·eˣ = y + α (x = 0 takes the left side, as PyTorch)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def forward(self, x):
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * x.dtype.type(self.alpha))
+
+    def backward(self, g, x, y):
+        return g * dual_where(value(x) > 0, 1.0, y + self.alpha)
+
+
+class SiLU(Operation):
+    """y = x·σ(x) (also called swish).   f′(x) = σ(x) + x·σ(x)(1 − σ(x)) = σ(x)(1 + x(1 − σ(x)))."""
+
+    def forward(self, x):
+        return x * Sigmoid().forward(x)
+
+    def backward(self, g, x, y):
+        s = dual_sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+
 class Softmax(Operation):
     """y_i = e^{x_i} / Σ_j e^{x_j} along `axis` (x − max x first, so nothing overflows).
 
@@ -150,6 +194,23 @@ def relu(x: Any) -> Tensor:
 def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
     """Elementwise x for x > 0, slope·x otherwise.   ∂L/∂x = g where x > 0, else slope·g."""
     return LeakyReLU(slope)(x)
+
+
+def softplus(x: Any, beta: float = 1.0) -> Tensor:
+    """Elementwise smooth ReLU, overflow-safe.   y = (1/β)·ln(1 + e^{βx});  ∂L/∂x = g ∘ σ(βx)."""
+    if not beta > 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    return Softplus(beta)(x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Elementwise exponential linear unit.   y = x (x > 0), α(eˣ − 1) otherwise;  ∂L/∂x = g, or g ∘ (y + α)."""
+    return ELU(alpha)(x)
+
+
+def silu(x: Any) -> Tensor:
+    """Elementwise x·σ(x) (swish).   y = x·σ(x);  ∂L/∂x = g ∘ σ(x)(1 + x(1 − σ(x)))."""
+    return SiLU()(x)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:

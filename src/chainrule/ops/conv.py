@@ -258,14 +258,69 @@ class Conv2d(Operation):
         # col2im: one stacked GEMM, per offset (M, O)·(O, C) → (kh·kw, M, C), then kh·kw strided additions
         per_offset = take((kh * kw, n * ho * wo, c), w.dtype)
         np.matmul(g_rows, w.transpose(2, 3, 0, 1).reshape(kh * kw, o, c), out=per_offset)
-        gxp = take((n, h + 2 * ph, wd + 2 * pw, c), w.dtype)
-        gxp.fill(0)
-        for a in range(kh):
-            for e in range(kw):
-                rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
-                cols = slice(e * dw, e * dw + sw * (wo - 1) + 1, sw)
-                gxp[:, rows, cols, :] += per_offset[a * kw + e].reshape(n, ho, wo, c)
+        gxp = add_windows(per_offset, (n, h + 2 * ph, wd + 2 * pw, c), (ho, wo), (kh, kw), self.stride, self.dilation)
         return gxp[:, ph : ph + h, pw : pw + wd, :].transpose(0, 3, 1, 2)
+
+
+def add_windows(per_offset: np.ndarray, padded_shape: tuple[int, int, int, int], out_size: Pair, kernel: Pair,
+                stride: Pair, dilation: Pair) -> np.ndarray:
+    """col2im: the adjoint of `_gather_windows`. per_offset (kh·kw, N·Ho·Wo, C) holds, for each kernel
+    offset (a, e), one value per window; each is added to the pixel of a zeroed channels-last array of
+    `padded_shape` (N, Hp, Wp, C) that the window read at that offset: kh·kw strided additions."""
+    (n, _, _, c), (ho, wo), (kh, kw), (sh, sw), (dh, dw) = padded_shape, out_size, kernel, stride, dilation
+    out = take(padded_shape, per_offset.dtype)
+    out.fill(0)
+    for a in range(kh):
+        for e in range(kw):
+            rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
+            cols = slice(e * dw, e * dw + sw * (wo - 1) + 1, sw)
+            out[:, rows, cols, :] += per_offset[a * kw + e].reshape(n, ho, wo, c)
+    return out
+
+
+def same_padding(kernel: Pair, stride: Pair, dilation: Pair, who: str) -> Pair:
+    """The zeros per side that keep H×W: (d·(k − 1))/2 per axis; needs stride 1 and an odd kernel span."""
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if stride != (1, 1) or any(span % 2 == 0 for span in spans):
+        raise ValueError(
+            f"{who}: padding='same' needs stride 1 and an odd kernel, got kernel {kernel} "
+            f"and stride {stride}; give the padding as numbers instead"
+        )
+    return (spans[0] // 2, spans[1] // 2)
+
+
+def check_groups(who: str, groups: int, in_channels: int, out_channels: int) -> int:
+    """groups must be a positive int dividing both channel counts."""
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive integer, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{who}: groups={groups} must divide both the input channels ({in_channels}) and the output "
+            f"channels ({out_channels})"
+        )
+    return int(groups)
+
+
+def _grouped(op: Operation, x: Any, weight: Any, bias: Any, groups: int, c_in: int, c_out: int) -> Tensor:
+    """A grouped convolution: group k convolves input channels k·C/G … with output channels k·O/G …;
+    the results are concatenated on the channel axis. Built from slices, convolutions and concat,
+    so its gradient is theirs, by the chain rule (each slice's adjoint puts its gradient back)."""
+    from chainrule.ops.shape import concat
+
+    x, weight = _as_tensor(x, weight), _as_tensor(weight, x)
+    outputs = []
+    for k in range(groups):
+        xs = x[:, k * c_in : (k + 1) * c_in]
+        ws = weight[k * c_out : (k + 1) * c_out]
+        parts = (xs, ws) if bias is None else (xs, ws, _as_tensor(bias, x)[k * c_out : (k + 1) * c_out])
+        outputs.append(type(op)(op.stride, op.padding, op.dilation, op.activation)(*parts))
+    return concat(outputs, axis=1)
+
+
+def _as_tensor(a: Any, like: Any) -> Tensor:
+    if isinstance(a, Tensor):
+        return a
+    return Tensor(a, dtype=like.dtype if isinstance(like, Tensor) else None)
 
 
 def conv2d(
@@ -273,9 +328,10 @@ def conv2d(
     weight: Any,
     bias: Any = None,
     stride: int | Sequence[int] = 1,
-    padding: int | Sequence[int] = 0,
+    padding: int | Sequence[int] | str = 0,
     dilation: int | Sequence[int] = 1,
     activation: str = "linear",
+    groups: int = 1,
 ) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution), as ``torch.nn.functional.conv2d``.
 
@@ -285,8 +341,11 @@ def conv2d(
     Args:
         x: (N, C, H, W) images.
         weight: (O, C, kh, kw) kernels; bias: (O,) or None.
-        stride, padding, dilation: an int or a (height, width) pair; padding is zeros.
+        stride, padding, dilation: an int or a (height, width) pair; padding is zeros, or
+            "same" (stride 1, odd kernel span: the output keeps H×W).
         activation: one of "linear", "sigmoid", "tanh", "relu", applied in the same operation.
+        groups: split the channels into this many independent convolutions (weight
+            (O, C/groups, kh, kw)); groups = C is a depthwise convolution.
 
     Returns:
         (N, O, Ho, Wo), Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1.
@@ -300,19 +359,26 @@ def conv2d(
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"conv2d: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    stride_, padding_ = as_pair(stride, "conv2d: stride", 1), as_pair(padding, "conv2d: padding", 0)
-    dilation_ = as_pair(dilation, "conv2d: dilation", 1)
+    stride_, dilation_ = as_pair(stride, "conv2d: stride", 1), as_pair(dilation, "conv2d: dilation", 1)
     x_shape, w_shape = np.shape(getattr(x, "data", x)), np.shape(getattr(weight, "data", weight))
     check_image_batch(x_shape, "conv2d")
     if len(w_shape) != 4:
-        raise ValueError(f"conv2d: weight must have shape (C_out, C_in, kH, kW), got {w_shape}")
-    if x_shape[1] != w_shape[1]:
+        raise ValueError(f"conv2d: weight must have shape (C_out, C_in / groups, kH, kW), got {w_shape}")
+    groups = check_groups("conv2d", groups, x_shape[1], w_shape[0])
+    if padding == "same":
+        padding_ = same_padding(tuple(w_shape[2:]), stride_, dilation_, "conv2d")
+    else:
+        padding_ = as_pair(padding, "conv2d: padding", 0)
+    if x_shape[1] != w_shape[1] * groups:
         raise ValueError(
             f"conv2d: the input has {x_shape[1]} channels (shape {x_shape}) but the weight {w_shape} "
-            f"expects {w_shape[1]}; the weight's second axis is the number of input channels"
+            f"expects {w_shape[1] * groups} ({w_shape[1]} per group × {groups} groups); the weight's second "
+            "axis is the number of input channels per group"
         )
     check_fits("conv2d", x_shape[2:], w_shape[2:], padding_, dilation_)
     if bias is not None and np.shape(getattr(bias, "data", bias)) != (w_shape[0],):
         raise ValueError(f"conv2d: bias must have shape ({w_shape[0]},), got {np.shape(getattr(bias, 'data', bias))}")
     op = Conv2d(stride_, padding_, dilation_, activation)
+    if groups > 1:
+        return _grouped(op, x, weight, bias, groups, x_shape[1] // groups, w_shape[0] // groups)
     return op(x, weight) if bias is None else op(x, weight, bias)

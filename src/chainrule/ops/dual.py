@@ -31,6 +31,25 @@ def log(x: ArrayOrTensor) -> ArrayOrTensor:
     return elementwise.log(x) if isinstance(x, Tensor) else np.log(x)
 
 
+def sin(x: ArrayOrTensor) -> ArrayOrTensor:
+    return elementwise.sin(x) if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x: ArrayOrTensor) -> ArrayOrTensor:
+    return elementwise.cos(x) if isinstance(x, Tensor) else np.cos(x)
+
+
+def sigmoid(x: ArrayOrTensor) -> ArrayOrTensor:
+    return activations.sigmoid(x) if isinstance(x, Tensor) else activations.Sigmoid().forward(x)
+
+
+def where(condition: np.ndarray, a: ArrayOrTensor, b: ArrayOrTensor) -> ArrayOrTensor:
+    """Elementwise a where `condition` (a boolean array, a constant), else b."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return indexing.where(condition, a, b)
+    return np.where(condition, a, b)
+
+
 def sum_to(x: ArrayOrTensor, shape: tuple[int, ...]) -> ArrayOrTensor:
     """Sum the broadcast axes of `x` away so that it has `shape` (the adjoint of broadcasting)."""
     if x.shape == shape:
@@ -65,5 +84,5 @@ def scatter_add(shape: tuple[int, ...], index: Any, g: ArrayOrTensor) -> ArrayOr
 
 
 # Imported last: these modules import this one for their own backward formulas.
-from chainrule.ops import elementwise, indexing, reductions  # noqa: E402
+from chainrule.ops import activations, elementwise, indexing, reductions  # noqa: E402
 from chainrule.ops import shape as shape_ops  # noqa: E402

@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, abs, clip.
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, clip, sin, cos, log1p, expm1.
 
 Each output element depends only on the same input element, so the Jacobian
 is diagonal and the backward pass is ``∂L/∂x = g ∘ f′(x)``.
@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops.dual import cos as dual_cos
+from chainrule.ops.dual import sin as dual_sin
 from chainrule.ops.dual import value
 from chainrule.tensor import Tensor
 
@@ -78,6 +80,46 @@ class Clip(Operation):
         return g * inside
 
 
+class Sin(Operation):
+    """y = sin x.   f′(x) = cos x, so ∂L/∂x = g ∘ cos x."""
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, x, y):
+        return g * dual_cos(x)
+
+
+class Cos(Operation):
+    """y = cos x.   f′(x) = −sin x, so ∂L/∂x = −g ∘ sin x."""
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, x, y):
+        return -(g * dual_sin(x))
+
+
+class Log1p(Operation):
+    """y = ln(1 + x), accurate for tiny x (ln(1 + 1e-10) is not lost to rounding).   f′(x) = 1/(1 + x)."""
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, g, x, y):
+        return g / (1 + x)
+
+
+class Expm1(Operation):
+    """y = eˣ − 1, accurate for tiny x.   f′(x) = eˣ = y + 1, so ∂L/∂x = g ∘ (y + 1)."""
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, g, x, y):
+        return g * (y + 1)
+
+
 def exp(x: Any) -> Tensor:
     """Elementwise eˣ.   y = eˣ;  ∂L/∂x = g ∘ y (the exponential is its own derivative)."""
     return Exp()(x)
@@ -104,3 +146,23 @@ def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
     y = min(max(x, low), high);  ∂L/∂x = g where low ≤ x ≤ high, else 0.
     """
     return Clip(low, high)(x)
+
+
+def sin(x: Any) -> Tensor:
+    """Elementwise sine.   y = sin x;  ∂L/∂x = g ∘ cos x."""
+    return Sin()(x)
+
+
+def cos(x: Any) -> Tensor:
+    """Elementwise cosine.   y = cos x;  ∂L/∂x = −g ∘ sin x."""
+    return Cos()(x)
+
+
+def log1p(x: Any) -> Tensor:
+    """Elementwise ln(1 + x), exact near 0.   y = ln(1 + x);  ∂L/∂x = g / (1 + x)."""
+    return Log1p()(x)
+
+
+def expm1(x: Any) -> Tensor:
+    """Elementwise eˣ − 1, exact near 0.   y = eˣ − 1;  ∂L/∂x = g ∘ eˣ = g ∘ (y + 1)."""
+    return Expm1()(x)

@@ -130,3 +130,43 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if condition.dtype != bool:
         raise TypeError(f"where: condition must be a boolean array, got dtype {condition.dtype}")
     return Where(condition)(a, b)
+
+
+def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
+    """Pick, along `axis`, the elements at `indices` (an int array with x's number of axes), as
+    ``np.take_along_axis`` and PyTorch's ``gather``: y[…, i, …] = x[…, indices[…, i, …], …].
+
+    This is indexing with one integer array per axis: `indices` on `axis`, and on every other
+    axis k the position itself (an arange broadcast along k). So it is `getitem`, and its
+    gradient is getitem's: ∂L/∂x = zeros with g added at the picked places (an element
+    picked twice gets both).
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> take_along_axis(x, np.array([[1], [0]]), axis=1).numpy().ravel()
+    array([2., 3.], dtype=float32)
+    """
+    idx = np.asarray(value(indices))
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis: indices must be integers, got dtype {idx.dtype}")
+    if idx.ndim != len(shape):
+        raise ValueError(f"take_along_axis: indices need {len(shape)} axes like x {shape}, got shape {idx.shape}")
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"take_along_axis: axis {axis} is out of range for shape {shape}")
+    axis %= len(shape)
+    if idx.size and (idx.min() < -shape[axis] or idx.max() >= shape[axis]):
+        raise IndexError(f"take_along_axis: indices from {idx.min()} to {idx.max()} do not fit axis {axis} of "
+                         f"length {shape[axis]}")
+    try:
+        out_shape = np.broadcast_shapes(tuple(n if k != axis else 1 for k, n in enumerate(shape)),
+                                        tuple(n if k != axis else 1 for k, n in enumerate(idx.shape)))
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices {idx.shape} do not broadcast against x {shape} "
+                         f"outside axis {axis}") from None
+    index = tuple(
+        idx + (idx < 0) * shape[axis] if k == axis else
+        (np.arange(out_shape[k]) if shape[k] != 1 else np.zeros(out_shape[k], np.int64)).reshape(
+            (-1,) + (1,) * (len(shape) - k - 1))
+        for k in range(len(shape))
+    )
+    return getitem(x, index)

@@ -28,6 +28,7 @@ import numpy as np
 from chainrule.autograd import Operation, composite_backward
 from chainrule.ops import activations
 from chainrule.ops.activations import sigmoid_inplace
+from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
 
 
@@ -112,16 +113,21 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str = "linear") ->
     ∂L/∂b = Σ_rows ∂L/∂z (derivation in the module docstring).
 
     Args:
-        x: (N, n_in) inputs; weight: (n_in, n_out); bias: (n_out,) or None.
+        x: (N, n_in) inputs, or (…, n_in): any leading axes, the features last, as in
+            PyTorch (the same weights applied at every position); weight: (n_in, n_out);
+            bias: (n_out,) or None.
         activation: one of "linear", "sigmoid", "tanh", "relu".
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"linear: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     x_shape, w_shape = np.shape(getattr(x, "data", x)), np.shape(getattr(weight, "data", weight))
-    if len(x_shape) != 2 or len(w_shape) != 2 or x_shape[1] != w_shape[0]:
+    if len(x_shape) < 1 or len(w_shape) != 2 or x_shape[-1] != w_shape[0]:
         raise ValueError(
             f"linear: inputs of shape {x_shape} do not fit a weight of shape {w_shape}; "
-            f"expected (N, {w_shape[0] if len(w_shape) == 2 else 'n_in'})"
+            f"expected (..., {w_shape[0] if len(w_shape) == 2 else 'n_in'}), the features on the last axis"
         )
     op = Linear(activation)
-    return op(x, weight) if bias is None else op(x, weight, bias)
+    if len(x_shape) != 2:  # (…, n_in): every leading axis is a sample axis; a reshape each way
+        x = reshape(x, (-1, w_shape[0]))
+    y = op(x, weight) if bias is None else op(x, weight, bias)
+    return y if len(x_shape) == 2 else reshape(y, x_shape[:-1] + (w_shape[1],))

@@ -165,10 +165,14 @@ def mean_squared_error(prediction: Any, target: Any) -> Tensor:
     return MeanSquaredError(t)(prediction)
 
 
-def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
+def softmax_cross_entropy(logits: Any, target: Any, label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of softmax(logits) against class labels or one-hot rows (classes on the last axis).
 
     L = −(1/M) Σ_m Σ_c t_mc · log softmax(x_m)_c;  ∂L/∂x_mc = (softmax(x_m)_c − t_mc)/M.
+
+    `label_smoothing` ε (as PyTorch's): the targets become t′ = (1 − ε)·t + ε/C (labels as one-hot
+    rows first), the loss is the same cross-entropy against t′, and so ∂L/∂x_mc = (softmax(x_m)_c·Σ_k t′_mk
+    − t′_mc)/M, which is (softmax(x_m)_c − t′_mc)/M for rows that sum to 1.
 
     >>> round(softmax_cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)  # log 2
     0.6931
@@ -203,7 +207,18 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
             f"softmax_cross_entropy: one-hot targets need the logits' shape {shape}, got {t.shape} "
             f"(or pass integer class labels){hint}"
         )
+    if label_smoothing:
+        t = _smoothed(t, classes, label_smoothing, _dtype_of(logits))
     return SoftmaxCrossEntropy(t)(logits)
+
+
+def _smoothed(t: np.ndarray, classes: int, epsilon: float, dtype: np.dtype) -> np.ndarray:
+    """t′ = (1 − ε)·t + ε/C, labels turned into one-hot rows first (PyTorch's label_smoothing)."""
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"softmax_cross_entropy: label_smoothing must lie in [0, 1], got {epsilon}")
+    if t.dtype.kind in "iu":
+        t = np.eye(classes, dtype=dtype)[t]
+    return (t * (1 - epsilon) + epsilon / classes).astype(dtype, copy=False)
 
 
 def _binary_target(x: Any, target: Any, name: str, what: str) -> np.ndarray:

@@ -12,10 +12,17 @@ x̃[n, c, s·i + a, s·j + e], one value of every window. Then
 Backward, with g = ∂L/∂y:
 
     avg:  ∂L/∂x̃_ae = g / (kh·kw) for every offset (the windows' gradient is shared evenly)
+    avg with a divisor D per window (count_include_pad=False, or ceil mode): y = (1/D) Σ x̃_ae,
+          D = the number of the window's elements inside x (count_include_pad=False) or inside
+          the padded x (True); so ∂L/∂x̃_ae = g / D, the same sum with other weights.
     max:  ∂L/∂x̃_ae = g where (a, e) is the window's arg-max, else 0. The max is piecewise
           the identity of one element, so exactly one element per window gets g. On ties
           it is the *first* maximum in scan order (row by row), PyTorch's rule: the backward
           visits the offsets in that order and gives g to the first one equal to y.
+
+Ceil mode (``ceil_mode=True``) rounds Ho up instead of down, so a last window may run past the
+bottom (right) padding; x̃ is padded further there (with −∞ for max, 0 for avg, never counted
+in D), except that a window starting inside the right padding is dropped, as in PyTorch.
 
 Where windows overlap (stride < kernel) an input element collects gradient from several
 windows, so the slices are added; otherwise they are disjoint and simply written.
@@ -42,6 +49,7 @@ import numpy as np
 
 from chainrule.autograd import Operation, composite_backward
 from chainrule.ops import reductions
+from chainrule.ops import shape as shape_ops
 from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size, window_view
 from chainrule.ops.scratch import take_like
 from chainrule.tensor import Tensor
@@ -52,19 +60,24 @@ class _Pool2d(Operation):
 
     pad_value = 0.0
 
-    def __init__(self, kernel: Pair, stride: Pair, padding: Pair) -> None:
-        self.kernel, self.stride, self.padding = kernel, stride, padding
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, ceil_mode: bool = False) -> None:
+        self.kernel, self.stride, self.padding, self.ceil_mode = kernel, stride, padding, ceil_mode
 
     def _out_size(self, shape: tuple) -> tuple[int, int]:
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        return output_size(shape[2], kh, sh, ph), output_size(shape[3], kw, sw, pw)
+        return tuple(pool_output_size(n, k, s, p, self.ceil_mode)
+                     for n, k, s, p in zip(shape[2:], self.kernel, self.stride, self.padding))
+
+    def _extra(self, shape: tuple) -> tuple[int, int]:
+        """Rows (columns) past the bottom (right) padding that ceil mode's last window reaches."""
+        return tuple(max(0, (o - 1) * s + k - (n + 2 * p)) for o, n, k, s, p in
+                     zip(self._out_size(shape), shape[2:], self.kernel, self.stride, self.padding))
 
     def _padded(self, x: np.ndarray) -> np.ndarray:
         """x̃: x padded with `pad_value` (x itself without padding)."""
-        (ph, pw), (n, c, h, w) = self.padding, x.shape
-        if not (ph or pw):
+        (ph, pw), (n, c, h, w), (eh, ew) = self.padding, x.shape, self._extra(x.shape)
+        if not (ph or pw or eh or ew):
             return x
-        padded = np.full((n, c, h + 2 * ph, w + 2 * pw), self.pad_value, dtype=x.dtype)
+        padded = np.full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), self.pad_value, dtype=x.dtype)
         padded[:, :, ph : ph + h, pw : pw + w] = x
         return padded
 
@@ -87,17 +100,23 @@ class _Pool2d(Operation):
 
     def definition(self, x: Tensor) -> Tensor:
         """The pooling from differentiable operations (for second order)."""
+        shape = x.shape
+        eh, ew = self._extra(shape)
+        if eh or ew:  # ceil mode: pad_value below and right of x as well (all outside x is pad_value alike)
+            x = shape_ops.pad(x, ((0, 0), (0, 0), (0, eh), (0, ew)), self.pad_value)
         windows = window_view(x, self.kernel, self.stride, self.padding, pad_value=self.pad_value)
-        reduce = reductions.max if self.pad_value else reductions.mean
-        return reduce(windows, axis=-1)
+        if self.pad_value:
+            return reductions.max(windows, axis=-1)
+        return reductions.sum(windows, axis=-1) / self._divisor(shape, x.dtype)
 
     def _scatter(self, x: np.ndarray, gradient_at: Callable[[int, np.ndarray | None], Any]) -> np.ndarray:
         """∂L/∂x from each offset slice's gradient: gradient_at(o, out) writes it into out, or returns it."""
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
         overlap = sh < kh or sw < kw
-        if ph or pw:
+        eh, ew = self._extra(x.shape)
+        if ph or pw or eh or ew:
             n, c, h, w = x.shape
-            gx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+            gx = np.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=x.dtype)
         else:  # in x's memory order; every element is written when the windows tile x
             tiles = (sh, sw) == (kh, kw) and x.shape[2] % kh == 0 and x.shape[3] % kw == 0  # no gaps either
             gx = take_like(x)
@@ -108,7 +127,7 @@ class _Pool2d(Operation):
                 view += gradient_at(o, None)
             else:
                 gradient_at(o, view)
-        return gx[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]] if ph or pw else gx
+        return gx[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]] if ph or pw or eh or ew else gx
 
 
 def _in_layout_of(template: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -156,17 +175,36 @@ class MaxPool2d(_Pool2d):
 
 
 class AvgPool2d(_Pool2d):
-    """y = mean of each window (padding counts as zeros); ∂L/∂x = g/(kh·kw) to every element."""
+    """y = Σ window / D, D the window's divisor (module docstring); ∂L/∂x = g/D to every element."""
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__(kernel, stride, padding, ceil_mode)
+        self.count_include_pad = count_include_pad
+
+    def _divisor(self, shape: tuple, dtype: Any) -> Any:
+        """kh·kw (a number) when every window is whole; else D (Ho, Wo) per window, as PyTorch counts it."""
+        counts = []
+        for o, n, k, s, p in zip(self._out_size(shape), shape[2:], self.kernel, self.stride, self.padding):
+            start = np.arange(o) * s - p
+            end = np.minimum(start + k, n + p)  # a window never counts what lies past the padding
+            if not self.count_include_pad:
+                start, end = np.maximum(start, 0), np.minimum(end, n)
+            counts.append(end - start)
+        divisor = np.outer(*counts)
+        if (divisor == self.kernel[0] * self.kernel[1]).all():
+            return np.dtype(dtype).type(self.kernel[0] * self.kernel[1])
+        return divisor.astype(dtype)
 
     def forward(self, x):
         y = self._reduce(x, np.add)
-        y *= x.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+        y /= self._divisor(x.shape, x.dtype)
         return y
 
     def backward(self, g, x, y):
         if isinstance(g, Tensor):  # create_graph=True
             return composite_backward(self.definition, (x,), g)[0]
-        share = _in_layout_of(y, g) * g.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+        share = _in_layout_of(y, g) / self._divisor(x.shape, g.dtype)
 
         def shared(o: int, out: np.ndarray | None) -> np.ndarray:
             if out is not None:
@@ -174,6 +212,15 @@ class AvgPool2d(_Pool2d):
             return share
 
         return self._scatter(x, shared)
+
+
+def pool_output_size(size: int, kernel: int, stride: int, padding: int, ceil_mode: bool = False) -> int:
+    """⌊(or ⌈)(size + 2·padding − kernel) / stride⌉ + 1; in ceil mode a last window that would start
+    in the right padding is dropped, as PyTorch does."""
+    if not ceil_mode:
+        return output_size(size, kernel, stride, padding)
+    out = -(-(size + 2 * padding - kernel) // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + padding else out
 
 
 def _pool_arguments(name: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pair]:
@@ -192,7 +239,7 @@ def _pool_arguments(name: str, x: Any, kernel_size: Any, stride: Any, padding: A
 
 
 def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
-               padding: int | Sequence[int] = 0) -> Tensor:
+               padding: int | Sequence[int] = 0, ceil_mode: bool = False) -> Tensor:
     """The maximum of each kernel_size window of (N, C, H, W) images; stride defaults to kernel_size.
 
     y = max over the window;  ∂L/∂x = g at the window's (first) arg-max, 0 elsewhere (overlaps add).
@@ -202,17 +249,20 @@ def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
     """
-    return MaxPool2d(*_pool_arguments("max_pool2d", x, kernel_size, stride, padding))(x)
+    return MaxPool2d(*_pool_arguments("max_pool2d", x, kernel_size, stride, padding), bool(ceil_mode))(x)
 
 
 def avg_pool2d(x: Any, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
-               padding: int | Sequence[int] = 0) -> Tensor:
+               padding: int | Sequence[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """The mean of each kernel_size window (zero padding counts, as PyTorch's count_include_pad=True).
 
-    y = (1/(kh·kw)) Σ over the window;  ∂L/∂x = g/(kh·kw) to every element of the window (overlaps add).
+    y = (1/D) Σ over the window, D = kh·kw;  ∂L/∂x = g/D to every element of the window (overlaps add).
+    With count_include_pad=False, D counts only the window's elements inside x; a ceil_mode
+    window that runs past the padding never counts that part (module docstring).
 
     >>> avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).numpy()[0, 0]
     array([[ 2.5,  4.5],
            [10.5, 12.5]], dtype=float32)
     """
-    return AvgPool2d(*_pool_arguments("avg_pool2d", x, kernel_size, stride, padding))(x)
+    return AvgPool2d(*_pool_arguments("avg_pool2d", x, kernel_size, stride, padding), bool(ceil_mode),
+                     bool(count_include_pad))(x)

@@ -1,8 +1,10 @@
-"""Reductions: sum, mean, max over axes, and `sum_to` (the adjoint of broadcasting).
+"""Reductions: sum, mean, max, min, prod over axes, `sum_to` (the adjoint of broadcasting),
+the running sum `cumsum`, and `argmax`/`argmin` (indices, no gradient).
 
 A reduction maps many input elements to one output element; in the backward
 pass that output's gradient is copied back (broadcast) to every element it came
-from — scaled by 1/n for the mean, and only to the winner for the max.
+from — scaled by 1/n for the mean, only to the winner for the max and min, and by
+the product of the *other* elements for the product.
 """
 
 from __future__ import annotations
@@ -97,6 +99,63 @@ class Max(Operation):
         return winner * broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
 
 
+class Min(Max):
+    """y = min over `axes` of x = −max(−x).   ∂L/∂x = g at the first arg-min, 0 elsewhere (as `Max`, on −x)."""
+
+    def forward(self, x):
+        return -super().forward(-x)
+
+    def backward(self, g, x, y):
+        return super().backward(g, -x, y)  # the mask of −x's first maximum: x's first minimum
+
+
+class Prod(Operation):
+    """y = Π over `axes` of x.   ∂y/∂x_i = Π_{j≠i} x_j, the product of all the *other* elements.
+
+    Dividing y by x_i would fail where x_i = 0, so the product of the others is built as
+    (product of the elements before i) · (product of the elements after i): two exclusive
+    running products along the flattened reduced axes, exact with zeros (one zero: only that
+    element gets a gradient; two or more: none does). ``backward`` is NumPy (no second order).
+    """
+
+    second_order = False
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.prod(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g, x, y):
+        if x.size == 0:
+            return np.zeros_like(x)
+        rest = [a for a in range(x.ndim) if a not in self.axes]
+        moved = x.transpose(rest + list(self.axes))
+        flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (before * after).reshape(moved.shape).transpose(np.argsort(rest + list(self.axes)))
+        return others * np.broadcast_to(g.reshape(_kept_shape(x.shape, self.axes)), x.shape)
+
+
+class Cumsum(Operation):
+    """y_i = Σ_{j ≤ i} x_j along `axis`.   ∂y_i/∂x_j = [j ≤ i], so ∂L/∂x_j = Σ_{i ≥ j} g_i:
+    the running sum of g taken from the far end (reverse, cumsum, reverse)."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        return np.cumsum(x, axis=self.axis)
+
+    def backward(self, g, x, y):
+        flip = (slice(None),) * self.axis + (slice(None, None, -1),)
+        reversed_g = g[flip]
+        summed = cumsum(reversed_g, self.axis) if isinstance(g, Tensor) else np.cumsum(reversed_g, axis=self.axis)
+        return summed[flip]
+
+
 def first_argmax_mask(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """Boolean mask of x's shape, True at the first maximum of each slice over `axes`."""
     rest = [a for a in range(x.ndim) if a not in axes]
@@ -165,3 +224,63 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     ):
         raise ValueError(f"sum_to: shape {xshape} was not broadcast from {shape}")
     return SumTo(shape)(x)
+
+
+def min(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over `axis` (all axes by default); the gradient goes to the first arg-min.
+
+    y = min x;  ∂L/∂x = g at the (first) arg-min of each slice, 0 elsewhere.
+    """
+    ndim = getattr(x, "ndim", np.ndim(x))
+    return Min(normalize_axes(axis, ndim, "min"), keepdims)(x)
+
+
+def prod(x: Any, axis: Axes = None, keepdims: bool = False) -> Tensor:
+    """Product over `axis` (all axes by default), zeros included.
+
+    y = Π x;  ∂L/∂x_i = g · Π_{j≠i} x_j (built from running products, never y / x_i).
+
+    >>> x = Tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> prod(x).backward()
+    >>> x.grad
+    Tensor([0., 6., 0.], dtype=float32)
+    """
+    ndim = getattr(x, "ndim", np.ndim(x))
+    return Prod(normalize_axes(axis, ndim, "prod"), keepdims)(x)
+
+
+def cumsum(x: Any, axis: int = 0) -> Tensor:
+    """Running sum along `axis`.   y_i = Σ_{j≤i} x_j;  ∂L/∂x_j = Σ_{i≥j} g_i (a running sum from the end)."""
+    ndim = getattr(x, "ndim", np.ndim(x))
+    (axis_,) = normalize_axes(axis, ndim, "cumsum")
+    return Cumsum(axis_)(x)
+
+
+def _arg(fn: Any, x: Any, axis: int | None, keepdims: bool, name: str) -> np.ndarray:
+    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if axis is not None:
+        (axis,) = normalize_axes(axis, data.ndim, name)
+    if data.size == 0 and (axis is None or data.shape[axis] == 0):
+        raise ValueError(f"{name}: there is no {name[3:]}imum over an empty axis (tensor of shape {data.shape}, "
+                         f"axis {axis})")
+    return fn(data, axis=axis, keepdims=keepdims)
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+    """Index of the (first) maximum along `axis` (of the flattened tensor by default), an int array.
+
+    Indices are integers, not a differentiable function of x (∂ undefined): no gradient, so a NumPy array.
+
+    >>> argmax(Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]]), axis=1)
+    array([1, 0])
+    """
+    return _arg(np.argmax, x, axis, keepdims, "argmax")
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+    """Index of the (first) minimum along `axis` (of the flattened tensor by default), an int array (no gradient).
+
+    >>> int(argmin(Tensor([2.0, -1.0, -1.0])))   # the first of the tied minima
+    1
+    """
+    return _arg(np.argmin, x, axis, keepdims, "argmin")

@@ -1,9 +1,10 @@
-"""Shape operations: reshape, transpose, broadcast, flatten, concat, stack, split.
+"""Shape operations: reshape, transpose, broadcast, flatten, squeeze, unsqueeze, concat, stack, split,
+pad, repeat, tile.
 
 None of them changes a value, they only move values around, so each backward
 moves the gradient back the inverse way: reshape back, transpose by the
 inverse permutation, sum what was broadcast, slice what was joined, join what
-was split.
+was split, cut the padding off, and add up the copies that repeat and tile made.
 """
 
 from __future__ import annotations
@@ -130,6 +131,60 @@ class Split(Operation):
         return total
 
 
+class Pad(Operation):
+    """y = x surrounded by `value`: (before, after) elements per axis.
+
+    Every element of x appears once in y, at its index shifted by `before`; the padding is
+    constant. So ∂L/∂x = g with the padding cut off: g[before₀ : before₀ + n₀, …].
+    """
+
+    def __init__(self, widths: tuple[tuple[int, int], ...], value: float) -> None:
+        self.widths, self.value = widths, value
+
+    def forward(self, x):
+        return np.pad(x, self.widths, constant_values=x.dtype.type(self.value))
+
+    def backward(self, g, x, y):
+        return g[tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, x.shape))]
+
+
+class Repeat(Operation):
+    """y = x with each element repeated r times in a row along `axis` ([a, b] → [a, a, b, b]).
+
+    y has x's shape with axis length n·r, and y[…, i·r + k, …] = x[…, i, …] for k < r: viewed as
+    (…, n, r, …), y is x broadcast along the new r axis, so ∂L/∂x = g reshaped to (…, n, r, …)
+    and summed over r.
+    """
+
+    def __init__(self, repeats: int, axis: int) -> None:
+        self.repeats, self.axis = repeats, axis
+
+    def forward(self, x):
+        return np.repeat(x, self.repeats, axis=self.axis)
+
+    def backward(self, g, x, y):
+        a = self.axis
+        return g.reshape(x.shape[: a + 1] + (self.repeats,) + x.shape[a + 1 :]).sum(axis=a + 1)
+
+
+class Tile(Operation):
+    """y = x laid out r_k times side by side along each axis k ([a, b] → [a, b, a, b]).
+
+    y[…, j·n + i, …] = x[…, i, …]: viewed as (r₀, n₀, r₁, n₁, …), y is x broadcast along every
+    r axis, so ∂L/∂x = g reshaped that way and summed over the r axes.
+    """
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        self.reps = reps
+
+    def forward(self, x):
+        return np.tile(x, self.reps)
+
+    def backward(self, g, x, y):
+        interleaved = tuple(n for r, m in zip(self.reps, x.shape) for n in (r, m))
+        return g.reshape(interleaved).sum(axis=tuple(range(0, 2 * x.ndim, 2)))
+
+
 def _check_same_shape_except(xs: Sequence[np.ndarray], axis: int, name: str) -> None:
     if not xs:
         raise ValueError(f"{name}: needs at least one tensor")
@@ -222,3 +277,86 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> tu
     else:
         indices = [int(i) for i in indices_or_sections]
     return Split(indices, axis)(x)
+
+
+def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Tensor:
+    """Remove length-1 axes (all of them, or those in `axis`). A reshape: ∂L/∂x = g reshaped back."""
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if axis is None:
+        drop = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        drop = set()
+        for a in (axis,) if isinstance(axis, (int, np.integer)) else axis:
+            if not -len(shape) <= a < len(shape):
+                _bad_axis("squeeze", a, shape)
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {shape} has length {shape[a]}, not 1")
+            drop.add(int(a) % len(shape))
+    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in drop))
+
+
+def unsqueeze(x: Any, axis: int) -> Tensor:
+    """Insert a length-1 axis at position `axis` (as ``torch.unsqueeze``). A reshape: ∂L/∂x = g reshaped back.
+
+    >>> unsqueeze(Tensor(np.zeros((2, 3))), -1).shape
+    (2, 3, 1)
+    """
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    ndim = len(shape) + 1
+    if not -ndim <= axis < ndim:
+        _bad_axis("unsqueeze", axis, shape)
+    axis %= ndim
+    return reshape(x, shape[:axis] + (1,) + shape[axis:])
+
+
+def expand_dims(x: Any, axis: int) -> Tensor:
+    """NumPy's name for `unsqueeze`: a new length-1 axis at `axis`. A reshape: ∂L/∂x = g reshaped back."""
+    return unsqueeze(x, axis)
+
+
+def _bad_axis(name: str, axis: Any, shape: tuple[int, ...]) -> Any:
+    raise ValueError(f"{name}: axis {axis} is out of range for shape {shape}")
+
+
+def pad(x: Any, pad_width: int | Sequence[int] | Sequence[Sequence[int]], value: float = 0.0) -> Tensor:
+    """Pad with a constant, NumPy-style widths: n (every side of every axis), (before, after) for every
+    axis, or one (before, after) pair per axis.   ∂L/∂x = g with the padding cut off.
+
+    >>> pad(Tensor([1.0, 2.0]), (1, 2)).numpy()
+    array([0., 1., 2., 0., 0.], dtype=float32)
+    """
+    ndim = getattr(x, "ndim", np.ndim(x))
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not give (before, after) for each of {ndim} axes") from None
+    if (widths < 0).any():
+        raise ValueError(f"pad: widths must not be negative, got {pad_width!r}")
+    return Pad(tuple((int(lo), int(hi)) for lo, hi in widths), float(value))(x)
+
+
+def repeat(x: Any, repeats: int, axis: int | None = None) -> Tensor:
+    """Repeat each element `repeats` times along `axis` (of the flattened tensor when None), as
+    ``np.repeat`` / ``torch.repeat_interleave``.   ∂L/∂x = the gradients of each element's copies, added."""
+    if not isinstance(repeats, (int, np.integer)) or repeats < 0:
+        raise ValueError(f"repeat: repeats must be a non-negative int, got {repeats!r}")
+    if axis is None:
+        x, axis = flatten(x), 0
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if not -len(shape) <= axis < len(shape):
+        _bad_axis("repeat", axis, shape)
+    return Repeat(int(repeats), axis % len(shape))(x)
+
+
+def tile(x: Any, reps: int | Sequence[int]) -> Tensor:
+    """Lay copies of `x` side by side, `reps` times along each axis, as ``np.tile`` (and ``torch.Tensor.repeat``).
+
+    ∂L/∂x = the sum of the gradients of all the copies.
+    """
+    reps_ = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    if any(r < 0 for r in reps_):
+        raise ValueError(f"tile: reps must not be negative, got {reps!r}")
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    ndim = max(len(shape), len(reps_))
+    x = reshape(x, (1,) * (ndim - len(shape)) + shape)
+    return Tile((1,) * (ndim - len(reps_)) + reps_)(x)
