@@ -34,7 +34,8 @@ SEED = 20190325
 
 
 def pytorch_default_init(net: Any, seed: int = SEED) -> Any:
-    """Redraw every Dense and Conv2D weight and bias of `net` from U(−1/√fan_in, 1/√fan_in), PyTorch's default.
+    """Redraw every Dense, Conv2D and ConvTranspose2D weight and bias of `net` from U(−1/√fan_in, 1/√fan_in),
+    PyTorch's default (for a transposed convolution, whose weight is (C, O, kh, kw), fan_in = O·kh·kw).
 
     The layers must be built (run one batch through `net` first). Returns `net`.
 
@@ -46,7 +47,7 @@ def pytorch_default_init(net: Any, seed: int = SEED) -> Any:
     """
     rng = np.random.default_rng(seed)
     for layer in net.all_layers() if hasattr(net, "all_layers") else net.layers:
-        if not isinstance(layer, (_layers.Dense, _layers.Conv2D)) or layer.weight is None:
+        if not isinstance(layer, (_layers.Dense, _layers.Conv2D, _layers.ConvTranspose2D)) or layer.weight is None:
             continue
         shape = layer.weight.shape
         fan_in = shape[0] if isinstance(layer, _layers.Dense) else int(np.prod(shape[1:]))
