@@ -27,6 +27,8 @@ from chainrule.layers import (  # every layer from the top (issue 15)
     GRU, LSTM, RNN, Activation, AvgPool2D, BatchNorm, Conv2D, ConvTranspose2D, Embedding, MaxPool2D,
     RecurrentOutputs, TimeDistributed,
 )
+from chainrule.layers import CausalSelfAttention, GELU, LayerNorm, MultiHeadAttention, TransformerBlock  # chapter 8
+from chainrule.ops import attention, gelu, layer_norm  # noqa: I001
 from chainrule.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from chainrule.network import NeuralNetwork
 from chainrule.io import ModelFileError, load, save
