@@ -56,7 +56,8 @@ _sigmoid_ = ACTIVATIONS["sigmoid"][0]  # σ(z) in place
 def _input_projection(xs: np.ndarray, w_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """(T, N, F) inputs → (T, N, G·H) projections x_t·W_ih + bias for every step, in one GEMM."""
     T, N, F = xs.shape
-    a = (xs.reshape(T * N, F) @ w_ih).reshape(T, N, -1)
+    a = scratch.take((T, N, w_ih.shape[1]), np.result_type(xs, w_ih))  # kept across steps: no fresh pages
+    np.matmul(xs.reshape(T * N, F), w_ih, out=a.reshape(T * N, -1))
     a += bias
     return a
 
@@ -79,8 +80,15 @@ def _gradients(needs: tuple[bool, ...], xs: np.ndarray, h_prev: np.ndarray, a_x:
     return gx, gw_ih, gw_hh, gb_ih, gb_hh
 
 
+def _time_major(x: np.ndarray) -> np.ndarray:
+    """x (N, T, F) copied time-major (T, N, F) into a kept work array (so a step's slice is contiguous)."""
+    xs = scratch.take((x.shape[1], x.shape[0], x.shape[2]), x.dtype)
+    np.copyto(xs, x.transpose(1, 0, 2))
+    return xs
+
+
 def _states(T: int, h0: np.ndarray) -> np.ndarray:
-    hs = scratch.empty((T + 1, *h0.shape), dtype=h0.dtype)
+    hs = scratch.take((T + 1, *h0.shape), h0.dtype)
     hs[0] = h0
     return hs
 
@@ -99,7 +107,7 @@ class RNN(Operation):
     second_order = False
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
-        xs = np.ascontiguousarray(x.transpose(1, 0, 2))
+        xs = _time_major(x)
         a = _input_projection(xs, w_ih, b_ih + b_hh)
         T = len(a)
         hs, rec = _states(T, h0), scratch.empty_like(h0)
@@ -147,12 +155,12 @@ class GRU(Operation):
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
         H = h0.shape[1]
-        xs = np.ascontiguousarray(x.transpose(1, 0, 2))
+        xs = _time_major(x)
         bias = b_ih.copy()
         bias[: 2 * H] += b_hh[: 2 * H]  # r and z: both biases simply add
         gates = _input_projection(xs, w_ih, bias)  # becomes r, z, n step by step
         T = len(gates)
-        hs, m = _states(T, h0), scratch.empty((T, *h0.shape), dtype=h0.dtype)
+        hs, m = _states(T, h0), scratch.take((T, *h0.shape), h0.dtype)
         rec, tmp, b_hn = scratch.empty_like(gates[0]), scratch.empty_like(h0), b_hh[2 * H:]
         for t in range(T):
             g = gates[t]
@@ -182,7 +190,7 @@ class GRU(Operation):
         p_n = n * n
         np.subtract(1, p_n, out=p_n)
         p_n *= 1 - z
-        a_h = scratch.empty_like(gates)
+        a_h = scratch.take(gates.shape, gates.dtype)
         np.subtract(1, r, out=a_h[..., :H])
         a_h[..., :H] *= r
         a_h[..., :H] *= m
@@ -227,11 +235,11 @@ class LSTM(Operation):
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         H = h0.shape[1]
-        xs = np.ascontiguousarray(x.transpose(1, 0, 2))
+        xs = _time_major(x)
         k = np.repeat(np.array([-1, -1, -2, -1], dtype=x.dtype), H)  # the gates hold −z, or −2z for g
         gates = _input_projection(xs, w_ih * k, (b_ih + b_hh) * k)  # becomes i, f, g, o step by step
         w_hh_k, T = w_hh * k, len(gates)
-        hs, cs, tanh_c = _states(T, h0), _states(T, c0), scratch.empty((T, *h0.shape), dtype=h0.dtype)
+        hs, cs, tanh_c = _states(T, h0), _states(T, c0), scratch.take((T, *h0.shape), h0.dtype)
         rec, tmp = scratch.empty_like(gates[0]), scratch.empty_like(h0)
         with np.errstate(over="ignore"):  # exp(−z) = inf for z ≪ 0 gives σ = 0, tanh = −1: the right limits
             for t in range(T):
@@ -258,7 +266,7 @@ class LSTM(Operation):
         hs, cs, gates, s = self.hs, self.cs, self.gates, self.tanh_c
         T, N, H = s.shape
         f = gates[..., H: 2 * H]
-        a, q = scratch.empty_like(gates), scratch.empty_like(s)
+        a, q = scratch.take(gates.shape, gates.dtype), scratch.take(s.shape, s.dtype)
         gy, dh, dc, tmp = gy.transpose(1, 0, 2), np.array(gh), np.array(gc), scratch.empty_like(s[0])
         w_hh_t, blocks = np.ascontiguousarray(w_hh.T), a.reshape(T, N, 4, H)  # blocks: a view, one gate each
         for stop in range(T, 0, -_CHUNK):  # a few steps at a time, so their arrays stay in cache
