@@ -26,9 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blas import choose_openblas_kernels  # noqa: E402  (sibling script)
-
 HERE = Path(__file__).resolve().parent
 FRAMEWORKS = ("chainrule", "numpy", "torch")
 
@@ -111,15 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads for BLAS and torch")
     parser.add_argument("--markdown", default=None, help="also write the table to this file")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
-    parser.add_argument("--openblas-coretype", default="auto",
-                        help="NumPy's GEMM kernels: auto (AVX-512 where the CPU has it), none (OpenBLAS's own pick), or a name")
     args = parser.parse_args(argv)
     set_threads(args.threads)
-    coretype = choose_openblas_kernels(args.openblas_coretype)  # before NumPy loads OpenBLAS (benchmarks/blas.py)
 
     frameworks = available_frameworks()
-    header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks,
-              "openblas_coretype": coretype}
+    header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks}
     print(json.dumps(header))
     rows = []
     for name in args.workloads.split(","):

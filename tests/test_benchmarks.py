@@ -22,23 +22,9 @@ def test_workload_chainrule_matches_hand_written_numpy(name):
 def test_runner_prints_a_table(capsys):
     import run
 
-    assert run.main(["--workloads", "mlp", "--steps", "6", "--rounds", "2", "--no-memory", "--openblas-coretype", "none"]) == 0
+    assert run.main(["--workloads", "mlp", "--steps", "6", "--rounds", "2", "--no-memory"]) == 0
     out = capsys.readouterr().out
     assert '"chainrule/numpy"' in out and "| mlp |" in out
-
-
-def test_avx512_kernels_are_chosen_only_where_the_cpu_lists_them(monkeypatch):
-    from blas import AVX512, choose_openblas_kernels, cpu_flags
-
-    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
-    flags = cpu_flags("processor\t: 0\nflags\t\t: fpu sse2 avx2 " + " ".join(sorted(AVX512)) + "\n")
-    assert AVX512 <= flags and "avx2" in flags
-    assert choose_openblas_kernels("auto", {"sse2", "avx2", "avx512f"}) is None  # AVX-512 in part: leave it
-    assert "OPENBLAS_CORETYPE" not in __import__("os").environ
-    assert choose_openblas_kernels("none", flags) is None
-    assert choose_openblas_kernels("auto", flags) == "SkylakeX"
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")  # the user's own choice wins
-    assert choose_openblas_kernels("auto", flags) == "Haswell"
 
 
 def test_time_to_accuracy_reports_the_epoch_and_seconds(capsys):
