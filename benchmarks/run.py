@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     set_threads(args.threads)
 
     frameworks = available_frameworks()
-    header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks}
+    header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks,
+              "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}  # a pinned kernel set changes GEMM speed
     print(json.dumps(header))
     rows = []
     for name in args.workloads.split(","):

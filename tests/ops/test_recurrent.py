@@ -120,3 +120,21 @@ def test_wrong_state_and_weight_shapes_are_named():
         cr.ops.lstm(*bad_w)
     with pytest.raises(ValueError, match=r"weight_hh must have shape \(H, 3·H\)"):
         cr.ops.gru(arrays[0], arrays[1], np.zeros((F, 12)), np.zeros((H, 4 * H)), np.zeros(12), np.zeros(12))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_kept_work_arrays_are_never_shared_by_two_live_sequences(cell):
+    # Large enough (gate block ≥ 256 KiB) that the states and gates come from the scratch pool:
+    # a second sequence run while the first's graph is alive must not overwrite the first's arrays.
+    big = dict(n=16, t=32, f=8, h=64)
+    first, second = (_inputs(cell, **big)(np.random.default_rng(seed)) for seed in (1, 2))
+    leaves_alone, (y_alone, *_) = _run(cell, first)
+    (y_alone * y_alone).sum().backward()
+    leaves1, (y1, *_) = _run(cell, first)
+    leaves2, (y2, *_) = _run(cell, second)  # while the first graph is still alive
+    (y1 * y1).sum().backward()
+    (y2 * y2).sum().backward()
+    np.testing.assert_array_equal(y1.data, y_alone.data)
+    for got, want in zip(leaves1, leaves_alone):
+        np.testing.assert_array_equal(got.grad.data, want.grad.data)
+    assert not np.array_equal(y1.data, y2.data)
