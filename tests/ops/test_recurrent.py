@@ -138,3 +138,18 @@ def test_kept_work_arrays_are_never_shared_by_two_live_sequences(cell):
     for got, want in zip(leaves1, leaves_alone):
         np.testing.assert_array_equal(got.grad.data, want.grad.data)
     assert not np.array_equal(y1.data, y2.data)
+
+
+def test_lstm_gates_keep_their_relative_precision_when_saturated():
+    """σ(−20) ≈ 2.06e-9 must survive in float32: c = σ(z_i)·tanh(z_g) with z_i = −20 and tanh(z_g) = 1.
+
+    A gate computed as ½·tanh(z/2) + ½ gives exactly 0 here (tanh(−10) rounds to −1 in float32),
+    the defect the catalogue found in the fused sigmoid of linear, conv2d and the GRU.
+    """
+    H, F = 2, 1
+    bias = np.zeros(4 * H, np.float32)
+    bias[0:H], bias[2 * H:3 * H], bias[3 * H:] = -20.0, 20.0, 20.0  # i, g, o (f multiplies c0 = 0)
+    zeros = lambda *shape: np.zeros(shape, np.float32)  # noqa: E731
+    _, _, c = cr.ops.lstm(zeros(1, 1, F), None, None, zeros(F, 4 * H), zeros(H, 4 * H), bias, zeros(4 * H))
+    exact = 1.0 / (1.0 + np.exp(20.0))
+    np.testing.assert_allclose(c.numpy(), exact, rtol=1e-5)

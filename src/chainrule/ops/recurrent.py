@@ -30,11 +30,11 @@ How it runs (the same arithmetic a hand-written NumPy RNN does):
   cell) states. Time is the leading axis inside, so a step's slice is contiguous.
 
 σ′ = σ(1 − σ) and tanh′ = 1 − tanh² are written from the outputs of σ and tanh.
-Speed notes (measured, float32, N = 32, H = 256): NumPy 2's float32 tanh is
-vectorised and costs half its exp, so the LSTM computes all four gates with one
-tanh, σ(z) = ½·tanh(z/2) + ½, the factor ½ folded into scaled copies of the
-weights (exact: a power of two), which makes the forward pass about 5 % faster
-than one exp followed by 1/(1 + e^−z); its backward works through a few steps at
+Speed notes (measured, float32, N = 32, H = 256): the LSTM's sigmoid gates are
+1/(1 + e^−z) with the −1 folded into scaled copies of the weights, and g is a
+tanh of its own. (Computing all four gates with one tanh, σ(z) = ½·tanh(z/2) + ½,
+was about 5 % faster but, like the fused sigmoid the catalogue caught, loses all
+relative precision for z ≪ 0, so it is not used.) Its backward works through a few steps at
 a time so that their arrays stay in cache; W_hhᵀ is made contiguous once, which
 speeds up the per-step GEMM of the backward pass by about 20 %; and the large
 work arrays (the gate block, the states, the backward's factors) come from the
@@ -240,26 +240,28 @@ class LSTM(Operation):
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         H = h0.shape[1]
         xs = _time_major(x)
-        half = np.repeat(np.array([0.5, 0.5, 1, 0.5], dtype=x.dtype), H)  # the gates hold z/2, or z for g
-        gates = _input_projection(xs, w_ih * half, (b_ih + b_hh) * half)  # becomes i, f, g, o step by step
-        w_hh_half, T = w_hh * half, len(gates)
-        shift = np.repeat(np.array([0.5, 0.5, 0, 0.5], dtype=x.dtype), H)
+        k = np.repeat(np.array([-1, -1, 1, -1], dtype=x.dtype), H)  # the gates hold −z for i, f, o and z for g
+        gates = _input_projection(xs, w_ih * k, (b_ih + b_hh) * k)  # becomes i, f, g, o step by step
+        w_hh_k, T = w_hh * k, len(gates)
         hs, cs, tanh_c = _states(T, h0), _states(T, c0), scratch.take((T, *h0.shape), h0.dtype)
         rec, tmp = scratch.empty_like(gates[0]), scratch.empty_like(h0)
-        for t in range(T):
-            a = gates[t]
-            np.matmul(hs[t], w_hh_half, out=rec)
-            a += rec
-            np.tanh(a, out=a)  # one pass for all four gates: tanh(z/2) for i, f, o and tanh(z) for g
-            a *= half
-            a += shift  # σ(z) = ½·tanh(z/2) + ½ for i, f, o; g unchanged
-            g = a[:, 2 * H: 3 * H]
-            c = cs[t + 1]
-            np.multiply(a[:, H: 2 * H], cs[t], out=c)
-            np.multiply(a[:, :H], g, out=tmp)
-            c += tmp
-            np.tanh(c, out=tanh_c[t])
-            np.multiply(a[:, 3 * H:], tanh_c[t], out=hs[t + 1])
+        with np.errstate(over="ignore"):  # exp(−z) = inf for z ≪ 0 gives σ = 0: the right limit
+            for t in range(T):
+                a = gates[t]
+                np.matmul(hs[t], w_hh_k, out=rec)
+                a += rec
+                g = a[:, 2 * H: 3 * H]
+                np.tanh(g, out=g)
+                for sigmoid_gates in (a[:, :2 * H], a[:, 3 * H:]):  # σ(z) = 1/(1 + e^−z), exact for z ≪ 0
+                    np.exp(sigmoid_gates, out=sigmoid_gates)
+                    sigmoid_gates += 1
+                    np.reciprocal(sigmoid_gates, out=sigmoid_gates)
+                c = cs[t + 1]
+                np.multiply(a[:, H: 2 * H], cs[t], out=c)
+                np.multiply(a[:, :H], g, out=tmp)
+                c += tmp
+                np.tanh(c, out=tanh_c[t])
+                np.multiply(a[:, 3 * H:], tanh_c[t], out=hs[t + 1])
         self.xs, self.hs, self.cs, self.gates, self.tanh_c = xs, hs, cs, gates, tanh_c
         return hs[1:].transpose(1, 0, 2), hs[T].copy(), cs[T].copy()
 
