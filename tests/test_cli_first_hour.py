@@ -121,20 +121,22 @@ def test_ctrl_c_never_replaces_a_finished_model_and_its_resume_command_can_be_pa
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
 def test_a_one_epoch_run_stopped_half_way_resumes_to_the_uninterrupted_weights(tmp_path, env):
-    """As `mnist-cnn` (one long epoch) would be; toy-2d's 32 batches of one epoch keep the test cheap."""
-    options = ["train", "toy-2d", "--epochs", "1", "--quiet", "--checkpoint-batches", "4"]
-    checkpoint = tmp_path / "runs" / "toy-2d-checkpoint" / "checkpoint.npz"
+    """As `mnist-cnn` (one long epoch) would be. mnist-mlp's one epoch (469 batches, a second or two) is long
+    enough for the interrupt to land mid-epoch after the first checkpoint (batch 20); toy-2d's 32 batches
+    were not: on a quiet machine its epoch ended before the signal arrived."""
+    options = ["train", "mnist-mlp", "--epochs", "1", "--quiet", "--checkpoint-batches", "20"]
+    checkpoint = tmp_path / "runs" / "mnist-mlp-checkpoint" / "checkpoint.npz"
     run = start(*options, cwd=tmp_path, env=env)
     wait_for(checkpoint, run)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 130, err
     meta = read_archive(checkpoint)[1]
-    assert meta["next_epoch"] == 0 and meta["next_batch"] % 4 == 0 and meta["next_batch"] > 0
+    assert meta["next_epoch"] == 0 and meta["next_batch"] % 20 == 0 and meta["next_batch"] > 0
     assert f"after batch {meta['next_batch']} of epoch 1 of 1" in err
     chainrule(*options, "--resume", cwd=tmp_path, env=env)
     chainrule(*options, "--save", "straight.npz", "--checkpoint-dir", "other", cwd=tmp_path, env=env)
-    resumed = cr.load(tmp_path / "runs" / "toy-2d.npz").state_dict()
+    resumed = cr.load(tmp_path / "runs" / "mnist-mlp.npz").state_dict()
     straight = cr.load(tmp_path / "straight.npz").state_dict()
     assert all(np.array_equal(resumed[k], straight[k]) for k in straight)
 
