@@ -56,4 +56,4 @@ def test_the_readme_commands_run_in_order_on_a_fresh_folder(tmp_path, monkeypatc
         assert status == 0, f"{shlex.join(words)}\n{captured.out}\n{captured.err}"
     assert Path("toy.png").exists() and Path("toy-boundary.png").exists()
     assert sorted(p.name for p in Path("runs").glob("*.npz")) == [
-        "char-lstm.npz", "mnist-book.npz", "mnist-cnn.npz", "mnist-mlp.npz", "toy-2d.npz"]
+        "char-gpt.npz", "char-lstm.npz", "mnist-book.npz", "mnist-cnn.npz", "mnist-mlp.npz", "toy-2d.npz"]
