@@ -122,10 +122,11 @@ class SiLU(Operation):
     """y = x·σ(x) (also called swish).   f′(x) = σ(x) + x·σ(x)(1 − σ(x)) = σ(x)(1 + x(1 − σ(x)))."""
 
     def forward(self, x):
-        return x * Sigmoid().forward(x)
+        self.s = sigmoid_inplace(np.array(x))  # kept for the backward pass
+        return x * self.s
 
     def backward(self, g, x, y):
-        s = dual_sigmoid(x)
+        s = dual_sigmoid(x) if isinstance(x, Tensor) else self.s
         return g * s * (1 + x * (1 - s))
 
 

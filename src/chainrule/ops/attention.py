@@ -46,6 +46,7 @@ import numpy as np
 from chainrule.autograd import Operation, composite_backward
 from chainrule.ops.activations import softmax
 from chainrule.ops.arithmetic import matmul
+from chainrule.ops.dual import sum_to
 from chainrule.ops.indexing import where
 from chainrule.ops.shape import swapaxes
 from chainrule.tensor import Tensor
@@ -83,7 +84,8 @@ class Attention(Operation):
         gp *= gp.dtype.type(self.scale)
         gq = np.matmul(gp, k) if self.needs_grad[0] else None
         gk = np.matmul(np.swapaxes(gp, -1, -2), q) if self.needs_grad[1] else None
-        return _reduce(gq, q.shape), _reduce(gk, k.shape), _reduce(gv, v.shape)
+        # keys or values shared by all heads (broadcast): sum their gradient back to their shape
+        return tuple(None if gx is None else sum_to(gx, x.shape) for gx, x in ((gq, q), (gk, k), (gv, v)))
 
 
     def definition(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
@@ -93,15 +95,6 @@ class Attention(Operation):
             s = where(self.allowed, s, Tensor(np.array(-np.inf, q.dtype), dtype=q.dtype))
         p = softmax(s, axis=-1)
         return matmul(p if self.keep is None else p * self.keep, v)
-
-
-def _reduce(g: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
-    """Sum a gradient over leading axes that broadcasting added (keys shared by all heads, say)."""
-    if g is None or g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def causal_mask(t_q: int, t_k: int) -> np.ndarray:

@@ -40,14 +40,7 @@ def cos(x: ArrayOrTensor) -> ArrayOrTensor:
 
 
 def sigmoid(x: ArrayOrTensor) -> ArrayOrTensor:
-    return activations.sigmoid(x) if isinstance(x, Tensor) else activations.Sigmoid().forward(x)
-
-
-def where(condition: np.ndarray, a: ArrayOrTensor, b: ArrayOrTensor) -> ArrayOrTensor:
-    """Elementwise a where `condition` (a boolean array, a constant), else b."""
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return indexing.where(condition, a, b)
-    return np.where(condition, a, b)
+    return activations.sigmoid(x) if isinstance(x, Tensor) else activations.sigmoid_inplace(np.array(x))
 
 
 def sum_to(x: ArrayOrTensor, shape: tuple[int, ...]) -> ArrayOrTensor:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
-from chainrule.ops import activations, elementwise
+from chainrule.ops import activations, dual, elementwise
 from chainrule.tensor import Tensor
 
 
@@ -105,7 +105,7 @@ class BinaryCrossEntropyWithLogits(Operation):
         return np.asarray(losses.mean(), dtype=x.dtype)
 
     def backward(self, g, x, y):
-        sig = activations.sigmoid(x) if isinstance(x, Tensor) else activations.sigmoid_inplace(np.array(x))
+        sig = dual.sigmoid(x)
         return (sig - self.target) * (g / x.size)
 
 
