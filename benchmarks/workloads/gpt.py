@@ -56,7 +56,7 @@ def chainrule_step(seed: int) -> Callable[[], float]:
 
     model = _model(seed)
     x, y = batch(seed)
-    return _steps.training_step(lambda: cr.ops.softmax_cross_entropy(model(x)[0], y), optimizer_for(model, 1))
+    return _steps.training_step(lambda: cr.ops.softmax_cross_entropy(model(x)[0], y), optimizer_for(model))
 
 
 # --------------------------------------------------------------- hand NumPy

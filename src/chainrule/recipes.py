@@ -214,7 +214,7 @@ def char_gpt(epochs: int | None, root: str | None, quick: bool, seed: int) -> GP
     held_out = RandomWindows(validation, ch8.BATCH, context, seed=ch8.VALIDATION_SEED)
     return GPTRecipe(
         f"tiny Shakespeare, GPT {layers} layers × {heads} heads × {width}, context {context}", model, vocabulary,
-        ch8.optimizer_for(model, iterations, 10 if quick else ch8.WARMUP), tokens, validation, 1, ch8.BATCH,
+        ch8.optimizer_for(model, 10 if quick else ch8.WARMUP), tokens, validation, 1, ch8.BATCH,
         context, batches=RandomWindows(tokens, ch8.BATCH, context, seed=seed),
         validation_batches=[held_out.batch(i) for i in range(8 if quick else ch8.VALIDATION_BATCHES)],
         iterations=iterations, eval_every=20 if quick else 250,

@@ -24,7 +24,7 @@ from chainrule.checkpoint import (FitState, MidEpochCheckpoints, checkpoint_path
 from chainrule.checks import as_batch, check_count, check_seed
 from chainrule.distributed import Communicator, world
 from chainrule.network import NeuralNetwork
-from chainrule.optim.guard import StepGuard
+from chainrule.optim.guard import StepGuard, first_nonfinite
 from chainrule.progress import Progress
 
 
@@ -204,10 +204,11 @@ class Trainer:
                 self._mid_epoch.saved()
             if stop:
                 break
-        if early_stopping and state.best_state is not None:
+        restored = early_stopping and state.best_state is not None
+        if restored:
             self.net.load_state_dict(state.best_state)
         if has_test:
-            self._final_test(X_test, y_test, history, validation is not None)
+            self._final_test(X_test, y_test, history, validation is not None, restored)
         self.net.eval()
         return history
 
@@ -236,9 +237,20 @@ class Trainer:
         where = f", batch {state.next_batch + 1}" if state.next_batch else ""
         return f"resuming from {path} at epoch {state.next_epoch + 1} of {epochs}{where}"
 
-    def _final_test(self, X: np.ndarray, y: np.ndarray, history: History, announce: bool) -> None:
-        """Score the test set once, on the weights fit returns."""
-        scores = self.net.evaluate(X, y)
+    def _final_test(self, X: np.ndarray, y: np.ndarray, history: History, announce: bool, restored: bool) -> None:
+        """Score the test set once, on the weights fit returns.
+
+        In the book's call (no validation set, `announce` False) the test set was the watched
+        set, and these weights were already scored: the best evaluation's if they were
+        restored, else the last one's. That score is taken rather than computed again.
+        """
+        if not announce and history.test_loss:
+            at = history.eval_epochs.index(history.best_epoch) if restored else -1
+            scores = {"loss": history.test_loss[at]}
+            if history.test_accuracy:
+                scores["accuracy"] = history.test_accuracy[at]
+        else:
+            scores = self.communicator.evaluate(self.net, X, y)
         history.final_test_loss = scores["loss"]
         history.final_test_accuracy = scores.get("accuracy")
         if announce:
@@ -319,10 +331,8 @@ class Trainer:
 
     def _nonfinite_gradient(self) -> str | None:
         """Which parameter (if any) got a NaN or infinite gradient; a cheap sum first, the exact test if it fails."""
-        for name, p in self._named():
-            if p.grad is not None and not np.isfinite(p.grad.data.sum()) and not np.isfinite(p.grad.data).all():
-                return f"the gradient of {name} is not finite"
-        return None
+        name = first_nonfinite((name, p.grad.data) for name, p in self._named() if p.grad is not None)
+        return None if name is None else f"the gradient of {name} is not finite"
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, epoch: int, epochs: int, state: FitState,
                   early_stopping: bool, patience: int, which: str = "test") -> bool:

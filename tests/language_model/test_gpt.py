@@ -68,7 +68,7 @@ def _train(tmp_path=None, resume=False, interrupt_at=None):
     tokens = vocab.encode(TEXT)
     model = CharGPT(len(vocab), block_size=8, n_layer=1, n_head=2, n_embd=8)
     model.seed(1)
-    optimizer = optimizer_for(model, 12, warmup=3)
+    optimizer = optimizer_for(model, warmup=3)
     if interrupt_at is not None:  # Ctrl-C during the update of iteration `interrupt_at` (from 1)
         interrupt_step(optimizer, interrupt_at)
     validation = [RandomWindows(tokens, 4, 8, seed=9).batch(i) for i in range(2)]
@@ -92,7 +92,7 @@ def test_an_interrupted_gpt_run_resumed_ends_with_the_same_weights(tmp_path):
 def test_the_schedule_runs_per_iteration():
     _, _, trained = _train()
     assert trained.lr == pytest.approx(1e-4)  # the last of the 12 iterations used the cosine's floor
-    optimizer = optimizer_for(CharGPT(5, block_size=4, n_layer=1, n_head=1, n_embd=4), 12, warmup=3)
+    optimizer = optimizer_for(CharGPT(5, block_size=4, n_layer=1, n_head=1, n_embd=4), warmup=3)
     lrs = []
     for it in range(12):
         optimizer.start_epoch(it, 12)

@@ -41,7 +41,7 @@ def test_torch_twin_trains_to_the_same_losses(text):
     batches = RandomWindows(tokens, 4, 16, seed=0)
     fixed = [RandomWindows(tokens, 4, 16, seed=1).batch(i) for i in range(3)]
     iterations, schedule = 15, WarmupCosine(3, ch8.MIN_LR)
-    history = train(model, tokens, iterations, batch_size=4, seq_length=16, optimizer=ch8.optimizer_for(model, 15, 3),
+    history = train(model, tokens, iterations, batch_size=4, seq_length=16, optimizer=ch8.optimizer_for(model, 3),
                     batches=batches, progress=False)
     train_torch_gpt(twin, batches, iterations, lr_at=lambda it: schedule.lr_at(it, iterations, ch8.LR),
                     betas=ch8.BETAS, weight_decay=ch8.WEIGHT_DECAY, clip_norm=ch8.CLIP, progress=False)

@@ -135,7 +135,7 @@ class Dense(Layer):
         bias = np.random.normal(0.0, scale, size=(1, self.neurons))
         dense = _layers.Dense(self.neurons, self.activation, weight_init="standard")
         dense.dtype = self.dtype
-        dense._build(num_in)
+        dense._build(num_in, draw=False)  # zeros: the book's draws fill them next
         dense.weight.data[...] = weights
         dense.bias.data[...] = bias[0]
         self.operations = [dense]
@@ -175,7 +175,7 @@ class Conv2D(Layer):
         conv = _layers.Conv2D(self.out_channels, self.param_size, padding=self.param_size // 2,
                               activation=self.activation, weight_init="standard", bias=False)
         conv.dtype = self.dtype
-        conv._build(in_channels)
+        conv._build(in_channels, draw=False)  # zeros: the book's draws fill them next
         conv.weight.data[...] = kernel.transpose(1, 0, 2, 3)  # chainrule's layout is (out, in, k, k)
         self.operations = [conv]
         if self.flatten:

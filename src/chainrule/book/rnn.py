@@ -109,7 +109,7 @@ class _BookRecurrentLayer(_layers.Layer):
         self.cell.bias_hh_l0.data[...] = 0.0  # one bias per gate, as in the book
         dense = _layers.Dense(self.output_size, weight_init="standard")
         dense.dtype = self.dtype
-        dense._build(self.hidden_size)
+        dense._build(self.hidden_size, draw=False)  # zeros: drawn from rng next
         dense.weight.data[...] = rng.normal(0.0, scale, dense.weight.shape)
         dense.bias.data[...] = rng.normal(0.0, scale, dense.bias.shape)
         self.projection = _layers.TimeDistributed(dense)

@@ -142,7 +142,7 @@ def train(
         raise ValueError("train: resume=True needs the checkpoint_dir to resume from")
     batcher = batches if batches is not None else SequenceBatcher(tokens, batch_size, seq_length)
     carries_state = getattr(batcher, "carries_state", True)
-    measure = validate if validate is not None else (lambda m: evaluate(m, validation))
+    measure = validate or (None if validation is None else (lambda m: evaluate(m, validation)))  # None: no validation
     history = TrainingHistory()
     state: Any = None
     first = 0
@@ -176,8 +176,7 @@ def train(
             optimizer.step()
             history.loss.append(value)
             history.characters += targets.size
-            if (validation is not None or validate is not None) and eval_every and (it + 1) % eval_every == 0 \
-                    and it + 1 < iterations:
+            if measure is not None and eval_every and (it + 1) % eval_every == 0 and it + 1 < iterations:
                 _validate(measure(model), it + 1, history, on_validation)
             elapsed = time.perf_counter() - started
             bar.update(1, loss=value, chars_per_s=history.characters / max(elapsed, 1e-9))
@@ -185,7 +184,7 @@ def train(
                 history.seconds = elapsed
                 save_char_checkpoint(checkpoint_dir, model, optimizer, it + 1, detach_state(state), history, settings)
     history.seconds = time.perf_counter() - started
-    if validation is not None or validate is not None:
+    if measure is not None:
         _validate(measure(model), iterations, history, on_validation)
     return history
 

@@ -21,7 +21,7 @@ array([1., 2.], dtype=float32)
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -47,12 +47,20 @@ class StepGuard:
         for saved, array in zip(self._saved, arrays):
             np.copyto(saved, array)
         optimizer.step()
-        for name, p in named:
-            if not np.isfinite(p.data.sum()) and not np.isfinite(p.data).all():
-                for (_, q), saved in zip(named, self._saved):
-                    np.copyto(q.data, saved)
-                return f"the update wrote non-finite values into {name}"
-        return None
+        name = first_nonfinite((name, p.data) for name, p in named)
+        if name is None:
+            return None
+        for (_, q), saved in zip(named, self._saved):
+            np.copyto(q.data, saved)
+        return f"the update wrote non-finite values into {name}"
+
+
+def first_nonfinite(named_arrays: Iterable[tuple[str, np.ndarray]]) -> str | None:
+    """The name of the first array holding a NaN or an infinity (a cheap sum first, the exact test if it fails)."""
+    for name, array in named_arrays:
+        if not np.isfinite(array.sum()) and not np.isfinite(array).all():
+            return name
+    return None
 
 
 def check_owns_parameters(optimizer: Any, params: Sequence[Tensor]) -> None:

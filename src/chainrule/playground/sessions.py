@@ -121,9 +121,10 @@ class Session:
                     break
                 extra = model.penalty(self.net, self.config)
                 (loss if extra is None else loss + extra).backward()
-                self.gradients = [dense.weight.grad.data.copy() for dense in self.dense]  # type: ignore[union-attr]
                 self.optimizer.step()
                 self.steps += 1
+            if not self.diverged and steps:  # the last mini-batch's gradients, for the gradient view
+                self.gradients = [dense.weight.grad.data.copy() for dense in self.dense]  # type: ignore[union-attr]
             self._score()
         self.diverged = self.diverged or self.loss is None
         self._record()

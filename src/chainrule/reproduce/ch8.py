@@ -20,7 +20,6 @@ iterations, validation excluded, on whatever threads both frameworks get by defa
 from __future__ import annotations
 
 import importlib.util
-import math
 
 from chainrule.data import Vocabulary, load_text
 from chainrule.language_model import (
@@ -38,7 +37,7 @@ QUICK = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "iterations"
          "validation_batches": 4, "characters": 20_000}
 
 
-def optimizer_for(model: CharGPT, iterations: int, warmup: int = WARMUP) -> AdamW:
+def optimizer_for(model: CharGPT, warmup: int = WARMUP) -> AdamW:
     """AdamW with weight decay on the matrices (and embeddings) only, the warm-up + cosine schedule, clipping."""
     params = model.parameters()
     groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": WEIGHT_DECAY},
@@ -65,7 +64,7 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
     batches = RandomWindows(train_tokens, BATCH, q["block_size"], seed=SEED)
     held_out = RandomWindows(validation, BATCH, q["block_size"], seed=VALIDATION_SEED)
     fixed = [held_out.batch(i) for i in range(q["validation_batches"])]
-    optimizer = optimizer_for(model, q["iterations"], q["warmup"])
+    optimizer = optimizer_for(model, q["warmup"])
     history = train(model, train_tokens, q["iterations"], batch_size=BATCH, seq_length=q["block_size"],
                     optimizer=optimizer, batches=batches, progress=not quick)
     ours, ours_s = evaluate_batches(model, fixed), history.seconds / q["iterations"]
@@ -93,7 +92,3 @@ def run(root: str | None = None, quick: bool = False, with_torch: bool = True) -
         Row(name, "ours / PyTorch, seconds per iteration", None if theirs_s is None else ours_s / theirs_s),
     ]
 
-
-def perplexity(nats: float) -> float:
-    """e^nats: the number of equally likely characters the model is as unsure as."""
-    return math.exp(nats)
