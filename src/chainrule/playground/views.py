@@ -21,7 +21,6 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.layers import Dense
-from chainrule.ops import leaky_relu, relu, sigmoid, tanh
 from chainrule.playground.config import (
     DEFAULT_RESOLUTION,
     DEFAULT_THUMBNAIL,
@@ -32,12 +31,10 @@ from chainrule.playground.config import (
     query_integer,
     query_number,
 )
-from chainrule.playground.model import LEAKY_SLOPE
 from chainrule.playground.sessions import Session
 from chainrule.tensor import Tensor
 
 VIEWS = ("output", "gradient")
-FUNCTIONS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "leaky_relu": lambda z: leaky_relu(z, LEAKY_SLOPE)}
 HIDDEN_LINES, HIDDEN_SAMPLES = 11, 41  # the hidden-space view: grid lines per direction, points per line
 
 
@@ -176,7 +173,7 @@ def neuron(session: Session, layer: int, unit: int, point: tuple[float, float]) 
         total = products.sum()
         z = total + b
         activation = session.config.activation if hidden else "linear"
-        y = FUNCTIONS[activation](z) if activation in FUNCTIONS else z
+        y = dense.activation(z)  # the layer's own activation: the graph shown is the network's
         for tensor in (products, total, z):
             tensor.retain_grad()
         y.backward(np.asarray(upstream))
