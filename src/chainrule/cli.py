@@ -242,7 +242,7 @@ def _train_network(recipe: Any, save: Path, extra: dict[str, Any], args: argpars
     if not communicator.is_root:  # rank 0 alone scores, prints and saves
         return 0
     book = f"   (the book printed {recipe.book})" if recipe.book and not args.quick else ""
-    print(f"{scores_line(recipe.net, X_test, y_test)}{book}   [{seconds:.0f} s]")
+    print(f"{scores_line(recipe.net, recipe.net.predict(X_test), y_test)}{book}   [{seconds:.0f} s]")
     extra["input_shape"] = list(X_train.shape[1:])
     recipe.net.save(save, extra=extra)
     print(f"saved to {save}")
@@ -434,9 +434,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"validation {nats:.4f} nats/char ({nats / math.log(2):.3f} bits/char) on {where}")
         return 0
     _, _, X_test, y_test = recipe.data
-    print(f"{scores_line(model, X_test, y_test)}   ({len(X_test)} test samples)")
+    output = model.predict(X_test)  # once, for the scores and the confusion matrix
+    print(f"{scores_line(model, output, y_test)}   ({len(X_test)} test samples)")
     if model.loss.is_classification:
-        print(confusion_text(model, X_test, y_test))
+        print(confusion_text(model, output, y_test))
     return 0
 
 

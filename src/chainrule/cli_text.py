@@ -21,22 +21,23 @@ def speak_cli(message: str) -> str:
     return message
 
 
-def scores_line(net: Any, X: Any, y: Any) -> str:
-    """``test accuracy 97.65 %  (loss 0.0789)`` for a classifier, ``test MAE 2.60  RMSE 3.89`` for a regression."""
+def scores_line(net: Any, output: Any, y: Any) -> str:
+    """``test accuracy 97.65 %  (loss 0.0789)`` for a classifier, ``test MAE 2.60  RMSE 3.89`` for a regression,
+    from the network's outputs on the test set (``net.predict(X)``)."""
     from chainrule.metrics import mae_rmse
 
-    scores = net.evaluate(X, y)
+    scores = net.scores(output, y)
     if "accuracy" in scores:
         return f"test accuracy {100 * scores['accuracy']:.2f} %  (loss {scores['loss']:.4f})"
-    mae, rmse = mae_rmse(net.predict(X), y)
+    mae, rmse = mae_rmse(output, y)
     return f"test MAE {mae:.4f}  RMSE {rmse:.4f}  (mean squared error {scores['loss']:.4f})"
 
 
-def confusion_text(net: Any, X: Any, y: Any) -> str:
-    """A classifier's confusion matrix on (X, y), titled, as `chainrule evaluate` prints it."""
+def confusion_text(net: Any, output: Any, y: Any) -> str:
+    """A classifier's confusion matrix from its outputs (``net.predict(X)``), titled, as `chainrule evaluate`
+    prints it."""
     from chainrule.metrics import confusion_matrix, format_confusion_matrix
 
-    output = net.predict(X)
     counts = confusion_matrix(y, net.loss.predict(output), classes=max(output.shape[-1], 2))
     return "confusion matrix (rows: the true class, columns: the predicted one):\n" + format_confusion_matrix(counts)
 

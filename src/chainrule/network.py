@@ -93,8 +93,11 @@ class NeuralNetwork(Layer):
 
     def evaluate(self, X: Any, y: Any, batch_size: int = 256) -> dict[str, float]:
         """Loss (and accuracy, for classifiers) on a data set, in evaluation mode."""
+        return self.scores(self.predict(X, batch_size), y)
+
+    def scores(self, output: np.ndarray, y: Any) -> dict[str, float]:
+        """Loss (and accuracy, for classifiers) of outputs already predicted (`predict`) against y."""
         loss_fn = self._require_loss()
-        output = self.predict(X, batch_size)
         with no_grad():
             value = loss_fn(Tensor(output, dtype=output.dtype), y).item()
         result = {"loss": value}
