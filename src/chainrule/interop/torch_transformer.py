@@ -170,12 +170,6 @@ def from_causal_self_attention(module: Any) -> CausalSelfAttention:
 # ------------------------------------------------------------------ block, CharGPT
 
 
-def _linear_into(dense: Any, module: Any) -> None:
-    dense.weight.data[...] = _array(module.weight).T
-    if module.bias is not None:
-        dense.bias.data[...] = _array(module.bias)
-
-
 def to_transformer_block(block: TransformerBlock) -> Any:
     from chainrule.interop.torch_layers import to_linear
 
@@ -188,14 +182,15 @@ def to_transformer_block(block: TransformerBlock) -> Any:
 
 
 def from_transformer_block(module: Any) -> TransformerBlock:
+    from chainrule.interop.torch_layers import from_linear
+
     e = module.c_fc.in_features
     block = TransformerBlock(e, module.attn.num_heads, module.attn.dropout, module.c_fc.bias is not None,
                              module.c_fc.out_features // e, module.gelu.approximate)
     block.to(_array(module.c_fc.weight).dtype)
     block.ln1, block.ln2 = from_layer_norm(module.ln_1), from_layer_norm(module.ln_2)
     block.attention = from_causal_self_attention(module.attn)
-    _linear_into(block.fc, module.c_fc)
-    _linear_into(block.proj, module.c_proj)
+    block.fc, block.proj = from_linear(module.c_fc), from_linear(module.c_proj)
     return block
 
 
@@ -210,6 +205,8 @@ def to_char_gpt(model: CharGPT) -> Any:
 
 
 def from_char_gpt(module: Any) -> CharGPT:
+    from chainrule.interop.torch_layers import from_linear
+
     tied = module.lm_head.weight is module.wte.weight
     first = module.h[0]
     model = CharGPT(module.wte.num_embeddings, module.wpe.num_embeddings, len(module.h), first.attn.num_heads,
@@ -221,7 +218,7 @@ def from_char_gpt(module: Any) -> CharGPT:
     model.blocks = [from_transformer_block(block) for block in module.h]
     model.ln_f = from_layer_norm(module.ln_f)
     if not tied:
-        _linear_into(model.head, module.lm_head)
+        model.head = from_linear(module.lm_head)
     return model
 
 
