@@ -175,7 +175,8 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
     path = checkpoint_path(directory)
     arrays, meta = read_training(path, "checkpoint", settings, net, optimizer)
     check_fields(path, meta, {"next_epoch": int, "shuffle_rng": dict, "history": dict,
-                              "best_loss": (int, float, type(None)), "stale": int})
+                              "best_loss": (int, float, type(None)), "stale": int,
+                              "next_batch": int, "epoch_total": (int, float), "epoch_counted": int})
     if not 0 <= meta["next_epoch"] <= settings["epochs"] or meta["stale"] < 0:
         raise ModelFileError(f"{path}: the checkpoint is damaged: it would continue at epoch {meta['next_epoch']} "
                              f"of {settings['epochs']} with {meta['stale']} stale evaluations")
@@ -183,7 +184,10 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
     if not set(meta["history"]) <= known or not all(isinstance(v, (list, int, float, bool, type(None)))
                                                     for v in meta["history"].values()):
         raise ModelFileError(f"{path}: the checkpoint is damaged: its history has unknown or malformed entries")
-    _check_epoch_under_way(path, meta, arrays.get("fit/order"), settings)
+    order = arrays.get("fit/order")
+    if meta["next_batch"] < 0 or meta["epoch_counted"] < 0 or (meta["next_batch"] > 0 and order is None) or (
+            order is not None and (order.ndim != 1 or order.dtype.kind not in "iu" or len(order) != settings["samples"])):
+        raise ModelFileError(f"{path}: the checkpoint is damaged: its record of the epoch under way is invalid")
     shuffle_rng = np.random.default_rng()
     try:
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
@@ -198,20 +202,9 @@ def load_checkpoint(directory: str | os.PathLike, net: Any, optimizer: Any, sett
         best_state=best or None,
         stale=meta["stale"],
         settings=dict(meta["settings"]),
-        next_batch=int(meta.get("next_batch", 0)),
-        order=arrays.get("fit/order"),
-        epoch_total=float(meta.get("epoch_total", 0.0)),
-        epoch_counted=int(meta.get("epoch_counted", 0)),
+        next_batch=meta["next_batch"],
+        order=order,
+        epoch_total=float(meta["epoch_total"]),
+        epoch_counted=meta["epoch_counted"],
     )
 
-
-def _check_epoch_under_way(path: Path, meta: dict[str, Any], order: Any, settings: dict[str, Any]) -> None:
-    """Refuse a damaged record of an epoch checkpointed part-way (next batch, running totals, sample order)."""
-    next_batch, total, counted = meta.get("next_batch", 0), meta.get("epoch_total", 0.0), meta.get("epoch_counted", 0)
-    numbers_ok = (isinstance(next_batch, int) and not isinstance(next_batch, bool) and next_batch >= 0
-                  and isinstance(counted, int) and not isinstance(counted, bool) and counted >= 0
-                  and isinstance(total, (int, float)) and not isinstance(total, bool))
-    order_ok = order is None or (isinstance(order, np.ndarray) and order.ndim == 1
-                                 and order.dtype.kind in "iu" and len(order) == settings.get("samples", len(order)))
-    if not numbers_ok or not order_ok or (next_batch > 0 and order is None):
-        raise ModelFileError(f"{path}: the checkpoint is damaged: its record of the epoch under way is invalid")
