@@ -130,9 +130,11 @@ def _recurrent_samples(cell):
             arrays = [values(rng, (n, t, f))] + [values(rng, (n, h)) for _ in range(states)]
             arrays += [0.6 * values(rng, s) for s in ((f, g * h), (h, g * h), (g * h,), (g * h,))]
             samples.append(Sample(arrays, id=f"N{n}-T{t}-F{f}-H{h}"))
-        if cell == "gru":  # saturating gates: σ of large negative pre-activations must keep its precision
-            arrays = [np.full((1, 1, 1), 1.0), np.zeros((1, 1)), np.array([[-40.0, -40.0, 1.0]]),
-                      np.zeros((1, 3)), np.zeros(3), np.zeros(3)]
+        if cell != "rnn":  # saturating gates: σ of large negative pre-activations must keep its precision
+            gates = {"gru": [-40.0, -40.0, 1.0], "lstm": [-40.0, -40.0, 1.0, 40.0]}[cell]  # lstm: i, f, g, o
+            g = len(gates)
+            arrays = [np.full((1, 1, 1), 1.0)] + [np.zeros((1, 1)) for _ in range(states)]
+            arrays += [np.array([gates]), np.zeros((1, g)), np.zeros(g), np.zeros(g)]
             samples.append(Sample(arrays, id="saturating-gates", fd=False, atol=0.0))
         return samples
 
