@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                     # every workload, 2 threads
     python benchmarks/run.py --workloads mlp --steps 200 --threads 1
+    python benchmarks/run.py --before c0e15ca --workloads cnn,lstm   # chainrule of c0e15ca against this tree's
 
 For each workload (benchmarks/workloads/*.py) it first checks that chainrule's
 loss and gradients equal the hand-written NumPy's, then times one step
@@ -10,6 +11,8 @@ for all) as the median over `--steps` steps after a warm-up, interleaving the
 frameworks in rounds so that drift of the machine hits all alike. Peak resident
 memory is measured for each framework in a fresh subprocess. Prints JSON lines,
 then a Markdown table with the ratios chainrule/torch and chainrule/numpy.
+With `--before REF`, chainrule of REF and of the working tree are timed in the
+same rounds, each in a worker process of its own (benchmarks/compare.py).
 """
 
 from __future__ import annotations
@@ -139,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads for BLAS and torch")
     parser.add_argument("--markdown", default=None, help="also write the table to this file")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--before", metavar="REF", default=None,
+                        help="also time chainrule of REF (a git revision, or a checkout's directory holding "
+                             "src/chainrule) against the working tree's, each in a worker process of its own")
     args = parser.parse_args(argv)
     set_threads(args.threads)
 
@@ -146,13 +152,19 @@ def main(argv: list[str] | None = None) -> int:
     header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks,
               "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}  # a pinned kernel set changes GEMM speed
     names = args.workloads.split(",")
-    print(json.dumps(header))
-    rows = []
-    for name in names:
-        module = load_workload(name)
-        module.check()
-        rows += report(name, time_workload(module, frameworks, args.steps, args.rounds, args.threads), args)
-    table = markdown_table(rows, frameworks, args.threads)
+    if args.before:
+        import compare  # the two-process comparison of chainrule versions
+
+        rows, notes = compare.compare(names, frameworks, header, args)
+        labels = ["chainrule before", "chainrule after", *frameworks[1:]]
+    else:
+        print(json.dumps(header))
+        rows, notes, labels = [], [], frameworks
+        for name in names:
+            module = load_workload(name)
+            module.check()
+            rows += report(name, time_workload(module, frameworks, args.steps, args.rounds, args.threads), args)
+    table = markdown_table(rows, labels, args.threads, notes)
     print(table)
     if args.markdown:
         Path(args.markdown).write_text(table + "\n")

@@ -29,6 +29,41 @@ def test_runner_prints_a_table(capsys):
     assert '"chainrule/numpy"' in out and "| mlp |" in out
 
 
+@pytest.mark.parametrize("ref", ["HEAD", "checkout"])  # a git revision, a checkout's directory
+def test_runner_times_chainrule_before_and_after_in_two_worker_processes(ref, tmp_path, capsys):
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    import run
+
+    src = (BENCH.parent / "src").resolve()
+    if ref == "HEAD":  # exported into a temporary directory, removed at the end
+        if subprocess.run(["git", "-C", str(BENCH.parent), "rev-parse", "HEAD"], capture_output=True).returncode:
+            pytest.skip("not a git checkout")
+        before_home = Path(tempfile.gettempdir()).resolve()
+    else:
+        shutil.copytree(src / "chainrule", tmp_path / "src" / "chainrule", ignore=shutil.ignore_patterns("__pycache__"))
+        ref, before_home = str(tmp_path), tmp_path.resolve()
+    assert run.main(["--before", ref, "--workloads", "mlp", "--steps", "4", "--rounds", "2",
+                     "--threads", "1", "--no-memory"]) == 0
+    out = capsys.readouterr().out
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    chainrule = {r["version"]: r for r in records if r.get("framework") == "chainrule"}
+    ratios = {r["version"]: r for r in records if "chainrule/numpy" in r}
+    expected_ratios = {"chainrule/numpy", *(["chainrule/torch"] if "torch" in records[0]["frameworks"] else [])}
+    for version in ("before", "after"):
+        assert {"median_ms", "p10_ms", "p90_ms", "pid", "chainrule_file"} <= chainrule[version].keys()
+        assert expected_ratios <= ratios[version].keys()
+    assert "after/before" in ratios["after"]
+    assert len({chainrule["before"]["pid"], chainrule["after"]["pid"], os.getpid()}) == 3
+    before_file, after_file = (Path(chainrule[version]["chainrule_file"]) for version in ("before", "after"))
+    assert after_file.is_relative_to(src) and before_file.is_relative_to(before_home)
+    assert not before_file.is_relative_to(src) and before_file.exists() == (ref != "HEAD")
+    assert "| mlp |" in out and "chainrule before ms/step" in out and "chainrule / numpy after" in out
+
+
 def test_time_to_accuracy_reports_the_epoch_and_seconds(capsys):
     import json
 
