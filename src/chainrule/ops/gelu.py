@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
+from chainrule.ops import compiled
 from chainrule.ops.scratch import empty, take
 from chainrule.tensor import Tensor
 
@@ -199,6 +200,11 @@ class GELU(Operation):
         if self.approximate == "tanh":
             self.tanh_u = np.tanh(c(_SQRT_2_OVER_PI) * (x + c(_CUBIC) * x * x * x))
             return c(0.5) * x * (1 + self.tanh_u)
+        forward = compiled.kernel("gelu", "gelu_forward", "pppl", x)  # the optional compiled extra (kernels/gelu.c)
+        if forward is not None:
+            self.cdf, y = take(x.shape, x.dtype), take(x.shape, x.dtype)
+            forward(x.ctypes.data, self.cdf.ctypes.data, y.ctypes.data, x.size)
+            return y
         self.cdf = normal_cdf(x)
         return np.multiply(x, self.cdf, out=take(x.shape, x.dtype))
 
@@ -210,6 +216,11 @@ class GELU(Operation):
             th = self.tanh_u
             du = c(_SQRT_2_OVER_PI) * (1 + c(3 * _CUBIC) * x * x)
             return g * (c(0.5) * (1 + th) + c(0.5) * x * (1 - th * th) * du)
+        backward = compiled.kernel("gelu", "gelu_backward", "ppppl", x, g)
+        if backward is not None:
+            gx = take(x.shape, x.dtype)
+            backward(x.ctypes.data, self.cdf.ctypes.data, g.ctypes.data, gx.ctypes.data, x.size)
+            return gx
         gx = _normal_pdf(x)  # becomes g ∘ (Φ + x·φ) in place
         gx *= x
         gx += self.cdf

@@ -1,0 +1,141 @@
+"""Optional compiled kernels: the elementwise work of a few operations fused into single C loops.
+
+NumPy runs an LSTM step's gate arithmetic as a dozen separate passes over memory (exp, add,
+reciprocal, tanh, multiply, …), each a call of its own; a loop in C computes each element's
+whole formula at once, with the compiler's vectorised exp and tanh (glibc's libmvec). This is
+an optional extra, off by default, for the operations whose benchmark it wins
+(docs/performance.md):
+
+    CHAINRULE_KERNELS=1 python train.py            # for a whole run, or in code:
+    with chainrule.ops.compiled.kernels():          # for a block
+        ...
+
+On first use, `kernels/NAME.c` (next to this module) is compiled with the system C compiler
+(``$CC``, else ``cc``) into a shared library in a cache folder (``$CHAINRULE_CACHE``, else
+``~/.cache/chainrule``), named by a hash of the source, the compiler and its flags; later runs
+load the cached library with ctypes. Where there is no compiler, or compiling fails, a warning
+says so once and every operation keeps its NumPy path.
+
+The NumPy code of each operation stays the reference: the operation catalogue runs each of
+these operations' samples on both paths (tests/test_catalogue.py). A kernel file states its
+formulas beside the NumPy code it replaces; the operation's derivation stays in the operation.
+
+Flags: ``-O3 -march=native`` (the library is built on the machine that runs it) and
+``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf; the kernels are plain
+arithmetic on finite or infinite values (exp(−z) = ∞ gives σ(z) = 1/(1 + ∞) = 0, as in NumPy),
+with no comparisons or NaN tests that fast-math could change. The library is linked in a
+step of its own without -ffast-math: linked with it, GCC adds start-up code that switches the
+whole process to flush-to-zero when the library loads, so NumPy would turn every denormal
+number into 0 (a test checks that loading the kernels leaves 1e-40 alone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+SOURCES = Path(__file__).resolve().parent / "kernels"
+FLAGS = ["-O3", "-march=native", "-ffast-math", "-fPIC"]  # compiling only; linking is a step of its own
+SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+ARGUMENT_TYPES = {"p": ctypes.c_void_p, "l": ctypes.c_long, "d": ctypes.c_double}
+
+
+class _Switch(threading.local):
+    on = os.environ.get("CHAINRULE_KERNELS", "") not in ("", "0")
+
+
+_switch = _Switch()
+_libraries: dict[str, ctypes.CDLL | None] = {}
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    """Whether the operations use the compiled kernels (in this thread)."""
+    return _switch.on
+
+
+@contextlib.contextmanager
+def kernels(on: bool = True) -> Iterator[None]:
+    """Use the compiled kernels inside the block (or, with on=False, the NumPy path only)."""
+    previous = _switch.on
+    _switch.on = on
+    try:
+        yield
+    finally:
+        _switch.on = previous
+
+
+def cache_folder() -> Path:
+    """Where compiled libraries are kept: $CHAINRULE_CACHE, else ~/.cache/chainrule."""
+    return Path(os.environ.get("CHAINRULE_CACHE") or Path.home() / ".cache" / "chainrule")
+
+
+def compiler() -> str | None:
+    """The C compiler to use ($CC, else cc), or None where there is none."""
+    return shutil.which(os.environ.get("CC", "cc"))
+
+
+def library(name: str) -> ctypes.CDLL | None:
+    """The compiled `kernels/NAME.c`, built on first use; None when the kernels are off or cannot be built."""
+    if not _switch.on:
+        return None
+    if name not in _libraries:
+        with _lock:
+            if name not in _libraries:
+                _libraries[name] = _build(name)
+    return _libraries[name]
+
+
+def kernel(name: str, function: str, signature: str, *arrays: np.ndarray) -> Callable[..., None] | None:
+    """The C function `function`_f32 (or _f64) of `kernels/NAME.c` for the arrays it will work on, or None:
+    kernels off or unavailable, or arrays that are not all C-contiguous NumPy arrays of one dtype
+    (float32 or float64) — then the operation takes its NumPy path. `signature` gives the C function's
+    arguments: p a pointer (``array.ctypes.data``, or an address inside a C-contiguous array), l a C
+    long, d a double. The caller must pass exactly the arrays' shapes: C does not check them."""
+    dtype = arrays[0].dtype if arrays and isinstance(arrays[0], np.ndarray) else None
+    if dtype not in SUFFIX or not all(
+            isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+        return None
+    lib = library(name)
+    if lib is None:
+        return None
+    c_function = getattr(lib, f"{function}_{SUFFIX[dtype]}")
+    c_function.argtypes = [ARGUMENT_TYPES[code] for code in signature]
+    c_function.restype = None
+    return c_function
+
+
+def _build(name: str) -> ctypes.CDLL | None:
+    source = SOURCES / f"{name}.c"
+    cc = compiler()
+    if cc is None:
+        warnings.warn(f"chainrule: no C compiler ($CC or cc) for the compiled kernels; using NumPy for {name}",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    key = hashlib.blake2b(source.read_bytes() + " ".join([cc, *FLAGS]).encode(), digest_size=10).hexdigest()
+    target = cache_folder() / f"{name}-{key}.so"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as work:  # then one atomic rename: no half-written file
+            built, objects = Path(work) / target.name, Path(work) / f"{name}.o"
+            result = subprocess.run([cc, *FLAGS, "-c", "-o", str(objects), str(source)], capture_output=True, text=True)
+            if result.returncode == 0:  # linked without -ffast-math, which would add the startup code that sets
+                result = subprocess.run([cc, "-shared", "-o", str(built), str(objects), "-lm"],  # flush-to-zero
+                                        capture_output=True, text=True)  # for the whole process (denormals → 0)
+            if result.returncode != 0:
+                warnings.warn(f"chainrule: compiling {source.name} failed, using NumPy for {name}:\n{result.stderr}",
+                              RuntimeWarning, stacklevel=3)
+                return None
+            os.replace(built, target)
+    return ctypes.CDLL(str(target))
