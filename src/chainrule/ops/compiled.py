@@ -20,8 +20,8 @@ The NumPy code of each operation stays the reference: the operation catalogue ru
 these operations' samples on both paths (tests/test_catalogue.py). A kernel file states its
 formulas beside the NumPy code it replaces; the operation's derivation stays in the operation.
 
-Flags: ``-O3 -march=native`` (the library is built on the machine that runs it) and
-``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf; the kernels are plain
+Flags: ``-O3 -march=native`` (the library is built on the machine that runs it) and, for the
+files in `FAST_MATH`, ``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf; those kernels are plain
 arithmetic on finite or infinite values (exp(−z) = ∞ gives σ(z) = 1/(1 + ∞) = 0, as in NumPy),
 with no comparisons or NaN tests that fast-math could change. The library is linked in a
 step of its own without -ffast-math: linked with it, GCC adds start-up code that switches the
@@ -46,7 +46,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 SOURCES = Path(__file__).resolve().parent / "kernels"
-FLAGS = ["-O3", "-march=native", "-ffast-math", "-fPIC"]  # compiling only; linking is a step of its own
+FLAGS = ["-O3", "-march=native", "-fPIC"]  # compiling only; linking is a step of its own
+FAST_MATH = {"lstm", "gelu"}  # kernels of plain arithmetic and exp/tanh/erfc, vectorised only under -ffast-math
 SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 ARGUMENT_TYPES = {"p": ctypes.c_void_p, "l": ctypes.c_long, "d": ctypes.c_double}
 
@@ -123,13 +124,14 @@ def _build(name: str) -> ctypes.CDLL | None:
         warnings.warn(f"chainrule: no C compiler ($CC or cc) for the compiled kernels; using NumPy for {name}",
                       RuntimeWarning, stacklevel=3)
         return None
-    key = hashlib.blake2b(source.read_bytes() + " ".join([cc, *FLAGS]).encode(), digest_size=10).hexdigest()
+    flags = FLAGS + ["-ffast-math"] * (name in FAST_MATH)
+    key = hashlib.blake2b(source.read_bytes() + " ".join([cc, *flags]).encode(), digest_size=10).hexdigest()
     target = cache_folder() / f"{name}-{key}.so"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as work:  # then one atomic rename: no half-written file
             built, objects = Path(work) / target.name, Path(work) / f"{name}.o"
-            result = subprocess.run([cc, *FLAGS, "-c", "-o", str(objects), str(source)], capture_output=True, text=True)
+            result = subprocess.run([cc, *flags, "-c", "-o", str(objects), str(source)], capture_output=True, text=True)
             if result.returncode == 0:  # linked without -ffast-math, which would add the startup code that sets
                 result = subprocess.run([cc, "-shared", "-o", str(built), str(objects), "-lm"],  # flush-to-zero
                                         capture_output=True, text=True)  # for the whole process (denormals → 0)
