@@ -12,7 +12,7 @@ import chainrule as cr
 from catalogue import Entry, Sample, entries, public_operations
 from catalogue.checks import check_against_torch, check_finite_differences, check_float32, check_second_order
 from catalogue.vocabulary import HAS_TORCH
-from chainrule.ops import scratch
+from chainrule.ops import compiled, scratch
 
 ENTRIES = entries()
 
@@ -26,11 +26,31 @@ def _pairs():
 
 @pytest.mark.parametrize("entry, sample", list(_pairs()))
 def test_operation(entry, sample):
+    _check(entry, sample)
+
+
+def _check(entry, sample):
     with scratch.stale_memory_guard(), np.errstate(all="ignore"):
         check_finite_differences(entry, sample)
         check_against_torch(entry, sample)
         check_second_order(entry, sample)
         check_float32(entry, sample)
+
+
+KERNEL_PAIRS = [pair for pair in _pairs() if pair.values[0].name.removeprefix("ops.") in compiled.OPERATIONS]
+
+
+@pytest.mark.skipif(compiled.compiler() is None, reason="no C compiler ($CC or cc) for the compiled kernels")
+@pytest.mark.parametrize("entry, sample", KERNEL_PAIRS)
+def test_operation_with_the_compiled_kernels(entry, sample):
+    """The same checks with the optional compiled kernels on (chainrule.ops.compiled): NumPy is the reference
+    path, and the operations that have a kernel must pass the whole catalogue on both."""
+    with compiled.kernels():
+        _check(entry, sample)
+
+
+def test_every_operation_with_a_kernel_is_in_the_catalogue():
+    assert set(compiled.OPERATIONS) <= {pair.values[0].name.removeprefix("ops.") for pair in KERNEL_PAIRS}
 
 
 def test_every_public_operation_has_an_entry():

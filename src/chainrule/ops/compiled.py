@@ -21,9 +21,10 @@ these operations' samples on both paths (tests/test_catalogue.py). A kernel file
 formulas beside the NumPy code it replaces; the operation's derivation stays in the operation.
 
 Flags: ``-O3 -march=native`` (the library is built on the machine that runs it) and, for the
-files in `FAST_MATH`, ``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf; those kernels are plain
-arithmetic on finite or infinite values (exp(−z) = ∞ gives σ(z) = 1/(1 + ∞) = 0, as in NumPy),
-with no comparisons or NaN tests that fast-math could change. The library is linked in a
+files in `FAST_MATH`, ``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf;
+those kernels are plain arithmetic on finite or infinite values (exp(−z) = ∞ gives
+σ(z) = 1/(1 + ∞) = 0, as in NumPy), with no comparisons or NaN tests that fast-math could
+change; the others compile without it. Every library is linked in a
 step of its own without -ffast-math: linked with it, GCC adds start-up code that switches the
 whole process to flush-to-zero when the library loads, so NumPy would turn every denormal
 number into 0 (a test checks that loading the kernels leaves 1e-40 alone).
@@ -47,6 +48,7 @@ import numpy as np
 
 SOURCES = Path(__file__).resolve().parent / "kernels"
 FLAGS = ["-O3", "-march=native", "-fPIC"]  # compiling only; linking is a step of its own
+OPERATIONS = ("gelu", "lstm")  # the operations (chainrule.ops.NAME) with a compiled path; the catalogue runs both
 FAST_MATH = {"lstm", "gelu"}  # kernels of plain arithmetic and exp/tanh/erfc, vectorised only under -ffast-math
 SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 ARGUMENT_TYPES = {"p": ctypes.c_void_p, "l": ctypes.c_long, "d": ctypes.c_double}

@@ -1,0 +1,156 @@
+"""The optional compiled kernels: off by default, built once and cached, harmless to the process, and equal
+to the NumPy path of the operations that use them (the catalogue runs them too: tests/test_catalogue.py)."""
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.ops import compiled
+from chainrule.ops.recurrent import LSTM
+
+needs_compiler = pytest.mark.skipif(compiled.compiler() is None, reason="no C compiler ($CC or cc) on this machine")
+
+
+@pytest.fixture
+def fresh_libraries(monkeypatch, tmp_path):
+    """An empty cache folder and no library loaded yet in this process."""
+    monkeypatch.setenv("CHAINRULE_CACHE", str(tmp_path))
+    monkeypatch.setattr(compiled, "_libraries", {})
+    return tmp_path
+
+
+def test_the_kernels_are_off_unless_asked_for_and_the_switch_is_scoped():
+    assert not compiled.enabled() and compiled.library("gelu") is None
+    with compiled.kernels():
+        assert compiled.enabled()
+        with compiled.kernels(False):
+            assert not compiled.enabled() and compiled.library("gelu") is None
+        assert compiled.enabled()
+    assert not compiled.enabled()
+    code = "from chainrule.ops import compiled; print(compiled.enabled())"
+    for value, expected in (("1", "True"), ("0", "False")):
+        env = dict(os.environ, CHAINRULE_KERNELS=value)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        assert out.stdout.strip() == expected
+
+
+@needs_compiler
+def test_a_library_is_built_once_into_the_cache_and_reused(fresh_libraries):
+    with compiled.kernels():
+        first = compiled.library("gelu")
+        assert first is not None and compiled.library("gelu") is first
+    built = list(fresh_libraries.glob("gelu-*.so"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    code = "from chainrule.ops import compiled\nwith compiled.kernels(): print(compiled.library('gelu')._name)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(built[0]) and built[0].stat().st_mtime_ns == stamp  # loaded, not rebuilt
+
+
+@needs_compiler
+def test_loading_every_kernel_leaves_denormal_numbers_alone(fresh_libraries):
+    """Linked with -ffast-math, a library switches the whole process to flush-to-zero when it loads."""
+    code = (
+        "import numpy as np\nfrom chainrule.ops import compiled\n"
+        "with compiled.kernels():\n"
+        "    assert all(compiled.library(name) is not None for name in compiled.OPERATIONS)\n"
+        "print(np.array([1e-40], np.float32)[0] * np.float32(1), np.array([5e-320])[0] * 1.0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1e-40", "5e-320"]
+
+
+def test_without_a_compiler_it_warns_and_the_operations_use_numpy(fresh_libraries, monkeypatch):
+    monkeypatch.setenv("CC", "no-such-compiler-anywhere")
+    x = np.linspace(-3, 3, 7)
+    expected = cr.ops.gelu(cr.Tensor(x, dtype=np.float64)).numpy()
+    with compiled.kernels(), pytest.warns(RuntimeWarning, match="no C compiler"):
+        got = cr.ops.gelu(cr.Tensor(x, dtype=np.float64)).numpy()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_compiler_that_fails_gives_a_warning_and_numpy(fresh_libraries, monkeypatch):
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    with compiled.kernels(), pytest.warns(RuntimeWarning, match="compiling gelu.c failed"):
+        assert compiled.library("gelu") is None
+    assert not list(fresh_libraries.glob("*.so"))
+
+
+def test_kernel_refuses_arrays_it_cannot_take():
+    with compiled.kernels():
+        a = np.zeros((3, 4), np.float32)
+        assert compiled.kernel("gelu", "gelu_forward", "pppl", a[:, ::2]) is None  # not C-contiguous
+        assert compiled.kernel("gelu", "gelu_forward", "pppl", a.astype(np.float16)) is None  # no such dtype
+        assert compiled.kernel("gelu", "gelu_forward", "pppl", a, a.astype(np.float64)) is None  # mixed dtypes
+
+
+# ------------------------------------------------------------------ the kernels against the NumPy path
+def _spy(monkeypatch):
+    """Record, for each compiled.kernel call, whether it handed back a C function."""
+    taken, original = [], compiled.kernel
+
+    def spy(*args, **kwargs):
+        found = original(*args, **kwargs)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(compiled, "kernel", spy)
+    return taken
+
+
+def _lstm_run(arrays, grads):
+    op = LSTM()
+    op.needs_grad = (True,) * 7
+    outputs = op.forward(*arrays)
+    return [np.array(v) for v in (*outputs, *op.backward(grads, *arrays, None))]
+
+
+@needs_compiler
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("N, T, F, H", [(1, 1, 1, 1), (3, 5, 4, 6), (2, 7, 3, 17)])
+def test_the_lstm_kernels_give_the_numpy_path_s_results(dtype, N, T, F, H, monkeypatch):
+    rng = np.random.default_rng(N * 100 + H)
+    shapes = [(N, T, F), (N, H), (N, H), (F, 4 * H), (H, 4 * H), (4 * H,), (4 * H,)]
+    arrays = [(3 * rng.standard_normal(s)).astype(dtype) for s in shapes]  # some gates saturate
+    grads = tuple(rng.standard_normal(s).astype(dtype) for s in ((N, T, H), (N, H), (N, H)))
+    expected = _lstm_run(arrays, grads)
+    taken = _spy(monkeypatch)
+    with compiled.kernels():
+        got = _lstm_run(arrays, grads)
+    assert taken == [True, True]  # forward and backward both ran compiled
+    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=tolerance, atol=tolerance)
+
+
+@needs_compiler
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_gelu_kernels_give_the_numpy_path_s_results(dtype, monkeypatch):
+    x = np.concatenate([np.linspace(-12, 12, 1001), [0.0, -0.0, 1e-30, -40, 40]]).astype(dtype)
+    g = np.random.default_rng(0).standard_normal(x.shape).astype(dtype)
+
+    def run():
+        t = cr.Tensor(x, dtype=dtype, requires_grad=True)
+        y = cr.ops.gelu(t)
+        y.backward(g)
+        return y.numpy(), t.grad
+
+    expected = run()
+    taken = _spy(monkeypatch)
+    with compiled.kernels():
+        got = run()
+    assert taken == [True, True]
+    # float32: the NumPy path's erfc is ~4e-6 off in the tails; Φ + x·φ cancels near x = −0.75 (absolute then)
+    rtol, atol = {np.float32: (1e-5, 1e-6), np.float64: (1e-13, 1e-15)}[dtype]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow or invalid-value warning from the tails
+        with compiled.kernels():
+            run()
