@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
     frameworks = available_frameworks()
     header = {"machine": machine(), "threads": args.threads, "steps": args.steps, "frameworks": frameworks,
-              "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}  # a pinned kernel set changes GEMM speed
+              "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),  # a pinned kernel set changes GEMM speed
+              "compiled_kernels": os.environ.get("CHAINRULE_KERNELS", "") not in ("", "0")}  # the optional extra
     names = args.workloads.split(",")
     if args.before:
         import compare  # the two-process comparison of chainrule versions
