@@ -154,3 +154,31 @@ def test_the_gelu_kernels_give_the_numpy_path_s_results(dtype, monkeypatch):
         warnings.simplefilter("error")  # and no overflow or invalid-value warning from the tails
         with compiled.kernels():
             run()
+
+
+@needs_compiler
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, normalized, affine", [((6, 5), (5,), (True, True)), ((2, 3, 4), (3, 4), (True, False)),
+                                                        ((4, 7), (7,), (False, True)), ((3, 1), (1,), (False, False))])
+def test_the_layer_norm_kernels_give_the_numpy_path_s_results(dtype, shape, normalized, affine, monkeypatch):
+    rng = np.random.default_rng(len(shape))
+    arrays = [rng.standard_normal(shape) * 3 + 1] + [rng.standard_normal(normalized) for on in affine if on]
+    g = rng.standard_normal(shape).astype(dtype)
+
+    def run():
+        tensors = [cr.Tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+        weight = tensors[1] if affine[0] else None
+        bias = tensors[-1] if affine[1] else None
+        y = cr.ops.layer_norm(tensors[0], normalized, weight, bias)
+        y.backward(g)
+        return [y.numpy()] + [t.grad for t in tensors]
+
+    expected = run()
+    taken = _spy(monkeypatch)
+    with compiled.kernels():
+        got = run()
+    assert taken == [True, True]
+    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
+    for a, b in zip(got, expected):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
