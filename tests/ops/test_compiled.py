@@ -182,3 +182,31 @@ def test_the_layer_norm_kernels_give_the_numpy_path_s_results(dtype, shape, norm
     for a, b in zip(got, expected):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+
+
+@needs_compiler
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("t_q, t_k, causal, compiled_path", [
+    (5, 5, True, [True, True]), (3, 6, True, [True, True]), (4, 4, False, [True, True]), (1, 1, True, [True, True]),
+    (4, 6, "padding", [True]),  # a mask of another shape than (T_q, T_k): the forward keeps NumPy, the backward not
+])
+def test_the_attention_kernels_give_the_numpy_path_s_results(dtype, t_q, t_k, causal, compiled_path, monkeypatch):
+    rng = np.random.default_rng(t_q * 10 + t_k)
+    arrays = [3 * rng.standard_normal(s) for s in ((2, 3, t_q, 4), (2, 3, t_k, 4), (2, 3, t_k, 5))]
+    g = rng.standard_normal((2, 3, t_q, 5)).astype(dtype)
+    mask = (np.arange(t_k) < t_k - 1)[None, None, None, :] if causal == "padding" else None
+
+    def run():
+        tensors = [cr.Tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+        y = cr.ops.attention(*tensors, mask=mask, causal=causal is True)
+        y.backward(g)
+        return [y.numpy()] + [t.grad for t in tensors]
+
+    expected = run()
+    taken = _spy(monkeypatch)
+    with compiled.kernels():
+        got = run()
+    assert taken == compiled_path
+    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)

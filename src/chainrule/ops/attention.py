@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation, composite_backward
+from chainrule.ops import compiled
 from chainrule.ops.activations import softmax
 from chainrule.ops.arithmetic import matmul
 from chainrule.ops.dual import sum_to
@@ -60,6 +61,16 @@ class Attention(Operation):
 
     def forward(self, q, k, v):
         s = np.matmul(q, np.swapaxes(k, -1, -2))
+        t_q, t_k = s.shape[-2:]
+        allowed = self.allowed if self.allowed is None or self.allowed.shape != (t_q, t_k) else \
+            np.ascontiguousarray(self.allowed)
+        softmax_rows = compiled.kernel("attention", "softmax_rows", "ppllld", s) \
+            if self.keep is None and (allowed is None or allowed.shape == (t_q, t_k)) else None
+        if softmax_rows is not None:  # the optional compiled extra: the masked softmax in one pass a row
+            softmax_rows(s.ctypes.data, None if allowed is None else allowed.ctypes.data, s.size // max(t_k, 1),
+                         t_q, t_k, self.scale)
+            self.p = s
+            return np.matmul(s, v)
         s *= s.dtype.type(self.scale)
         if self.allowed is not None:
             s = np.where(self.allowed, s, -np.inf).astype(s.dtype, copy=False)
@@ -76,12 +87,18 @@ class Attention(Operation):
         weights = p if self.keep is None else p * self.keep
         gv = np.matmul(np.swapaxes(weights, -1, -2), g) if self.needs_grad[2] else None
         gp = np.matmul(g, np.swapaxes(v, -1, -2))
-        if self.keep is not None:
-            gp *= self.keep
-        d = np.einsum("...id,...id->...i", g, o)[..., None]  # D_i = G_i·O_i
-        gp -= d
-        gp *= p  # ∂L/∂S = P ∘ (∂L/∂P − D)
-        gp *= gp.dtype.type(self.scale)
+        backward = compiled.kernel("attention", "softmax_rows_backward", "ppppllld", gp, p, g, o) \
+            if self.keep is None and g.shape[:-1] == gp.shape[:-1] == o.shape[:-1] == p.shape[:-1] else None
+        if backward is not None:  # the optional compiled extra: D and ∂L/∂S in one pass a row
+            backward(gp.ctypes.data, p.ctypes.data, g.ctypes.data, o.ctypes.data, gp.size // max(gp.shape[-1], 1),
+                     gp.shape[-1], g.shape[-1], self.scale)
+        else:
+            if self.keep is not None:
+                gp *= self.keep
+            d = np.einsum("...id,...id->...i", g, o)[..., None]  # D_i = G_i·O_i
+            gp -= d
+            gp *= p  # ∂L/∂S = P ∘ (∂L/∂P − D)
+            gp *= gp.dtype.type(self.scale)
         gq = np.matmul(gp, k) if self.needs_grad[0] else None
         gk = np.matmul(np.swapaxes(gp, -1, -2), q) if self.needs_grad[1] else None
         # keys or values shared by all heads (broadcast): sum their gradient back to their shape

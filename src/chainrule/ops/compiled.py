@@ -48,8 +48,8 @@ import numpy as np
 
 SOURCES = Path(__file__).resolve().parent / "kernels"
 FLAGS = ["-O3", "-march=native", "-fPIC"]  # compiling only; linking is a step of its own
-OPERATIONS = ("gelu", "layer_norm", "lstm")  # the operations (chainrule.ops.NAME) with a compiled path; the catalogue runs both
-FAST_MATH = {"gelu", "layer_norm", "lstm"}  # kernels of plain arithmetic and exp/tanh/erfc, vectorised only under -ffast-math
+OPERATIONS = ("attention", "gelu", "layer_norm", "lstm")  # the operations (chainrule.ops.NAME) with a compiled path; the catalogue runs both
+FAST_MATH = {"attention", "gelu", "layer_norm", "lstm"}  # kernels of plain arithmetic and exp/tanh/erfc, vectorised only under -ffast-math
 SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 ARGUMENT_TYPES = {"p": ctypes.c_void_p, "l": ctypes.c_long, "d": ctypes.c_double}
 
