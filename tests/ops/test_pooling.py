@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from harness import HAS_TORCH, Case, check_against_torch, check_case, normal
+from harness import HAS_TORCH, Case, check_against_torch, check_case, no_compiler_reason, normal, spy_on_kernels
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,8 +129,7 @@ def test_rows_no_window_covers_get_zero_gradient(pool, guarded):
 
 # ---------------------------------------------------------------- the compiled kernel (kernels/pooling.c)
 
-needs_compiler = pytest.mark.skipif(compiled.compiler() is None,
-                                    reason="no C compiler ($CC or cc): the compiled pooling kernel cannot be built")
+needs_compiler = pytest.mark.skipif(no_compiler_reason() is not None, reason=str(no_compiler_reason()))
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf, np.nan]  # ties, signed zeros, ±∞, NaN
 
 
@@ -182,16 +181,7 @@ def test_max_pool_kernel_equals_the_numpy_path_bit_for_bit(problem):
 @needs_compiler
 def test_max_pool_takes_the_kernel_for_channels_last_input_only(monkeypatch):
     """The kernel is really what ran (for channels-last x), and (N, C, H, W) planes keep the NumPy path."""
-    returned = []
-
-    def spy(*args, **kwargs):
-        function = kernel(*args, **kwargs)
-        if compiled.enabled():
-            returned.append(function)
-        return function
-
-    kernel = compiled.kernel
-    monkeypatch.setattr(compiled, "kernel", spy)
+    returned = spy_on_kernels(monkeypatch)
     nhwc = np.round(np.random.default_rng(0).standard_normal((2, 8, 8, 4)) * 2)  # ties
     for x in (nhwc.transpose(0, 3, 1, 2), np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2))):
         grads = []
