@@ -135,3 +135,27 @@ def interrupt_class_step(monkeypatch: Any, optimizer_class: type, at: int) -> Ca
 
     monkeypatch.setattr(optimizer_class, "step", interrupted_step)
     return original
+
+
+def spy_on_kernels(monkeypatch: Any) -> list:
+    """Record what `chainrule.ops.compiled.kernel` returns while the kernels are on (a C function, or None
+    where the operation keeps its NumPy path): proof that a compiled kernel really ran."""
+    from chainrule.ops import compiled
+
+    returned, kernel = [], compiled.kernel
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        function = kernel(*args, **kwargs)
+        if compiled.enabled():
+            returned.append(function)
+        return function
+
+    monkeypatch.setattr(compiled, "kernel", spy)
+    return returned
+
+
+def no_compiler_reason() -> str | None:
+    """Why the compiled kernels cannot be tested here (no C compiler), or None."""
+    from chainrule.ops import compiled
+
+    return None if compiled.compiler() else "no C compiler ($CC or cc): the compiled kernels cannot be built"

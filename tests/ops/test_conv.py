@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
-from harness import HAS_TORCH, Case, check_against_torch, check_case, normal
+from harness import HAS_TORCH, Case, check_against_torch, check_case, no_compiler_reason, normal, spy_on_kernels
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
+from chainrule.ops import compiled
 from chainrule.ops import conv as conv_module
 
 
@@ -201,3 +204,48 @@ def test_groups_must_divide_the_channels():
         cr.ops.conv2d(cr.Tensor(np.ones((1, 4, 3, 3))), cr.Tensor(np.ones((3, 2, 1, 1))), groups=2)
     with pytest.raises(ValueError, match="per group"):
         cr.ops.conv2d(cr.Tensor(np.ones((1, 4, 3, 3))), cr.Tensor(np.ones((4, 1, 1, 1))), groups=2)
+
+
+# ---------------------------------------------------------------- the compiled col2im (kernels/conv.c)
+
+
+@pytest.mark.skipif(no_compiler_reason() is not None, reason=str(no_compiler_reason()))
+@settings(max_examples=60, deadline=None)
+@given(kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), out_size=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       extra=st.tuples(st.integers(0, 2), st.integers(0, 2)), n=st.integers(0, 2), c=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_add_windows_kernel_equals_the_numpy_path_bit_for_bit(kernel, stride, dilation, out_size, extra, n, c, dtype,
+                                                             seed):
+    """col2im's sums in the same order: the same to the last bit (±0, ±∞ and overlaps included); `extra` rows and
+    columns that no window reads (conv_transpose2d's output padding) stay 0."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
+    padded = (n, sh * (ho - 1) + dh * (kh - 1) + 1 + extra[0], sw * (wo - 1) + dw * (kw - 1) + 1 + extra[1], c)
+    values = np.array([0.0, -0.0, 1e-3, -1.0, 3.0, 1e8, np.inf])
+    per_offset = np.random.default_rng(seed).choice(values, size=(kh * kw, n * ho * wo, c)) * \
+        np.random.default_rng(seed + 1).standard_normal((kh * kw, n * ho * wo, c))  # varied magnitudes: rounding
+    per_offset = per_offset.astype(dtype)
+    with compiled.kernels(False), np.errstate(invalid="ignore"):
+        expected = conv_module.add_windows(per_offset, padded, out_size, kernel, stride, dilation).copy()
+    with compiled.kernels(), np.errstate(invalid="ignore"):
+        got = conv_module.add_windows(per_offset, padded, out_size, kernel, stride, dilation)
+    assert got.shape == expected.shape
+    assert np.where(np.isnan(got), np.nan, got).astype(dtype).tobytes() == \
+        np.where(np.isnan(expected), np.nan, expected).astype(dtype).tobytes()
+
+
+@pytest.mark.skipif(no_compiler_reason() is not None, reason=str(no_compiler_reason()))
+def test_conv2d_input_gradient_takes_the_compiled_col2im(monkeypatch):
+    """The CNN's second convolution (stride 1, more output channels than 1.5× the input's: col2im) runs the
+    kernel, and ∂L/∂x is the NumPy path's exactly."""
+    returned = spy_on_kernels(monkeypatch)
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 4, 7, 7)).astype(np.float32), rng.standard_normal((8, 4, 5, 5)).astype(np.float32)
+    grads = []
+    for on in (False, True):
+        t = cr.Tensor(x, requires_grad=True)
+        with compiled.kernels(on):
+            cr.ops.conv2d(t, cr.Tensor(w), padding=2, activation="tanh").sum().backward()
+        grads.append(t.grad.data)
+    assert grads[0].tobytes() == grads[1].tobytes()
+    assert len(returned) == 1 and callable(returned[0])

@@ -2,9 +2,13 @@
 
 import numpy as np
 import pytest
-from harness import HAS_TORCH, Case, check_against_torch, check_case, normal
+from harness import HAS_TORCH, Case, check_against_torch, check_case, no_compiler_reason, normal, spy_on_kernels
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
+from chainrule.ops import compiled
+from chainrule.ops.pooling import MaxPool2d
 
 
 def _torch_pool(name, kernel, stride=None, padding=0):
@@ -121,3 +125,70 @@ def test_rows_no_window_covers_get_zero_gradient(pool, guarded):
         covered[start : start + 2] = True
     assert np.all(x.grad.data[:, :, ~covered, :] == 0) and np.all(x.grad.data[:, :, :, ~covered] == 0)
     assert x.grad.data.sum() == pytest.approx(4 * 16 * 11 * 11)  # each of the 11×11 windows passes on 1
+
+
+# ---------------------------------------------------------------- the compiled kernel (kernels/pooling.c)
+
+needs_compiler = pytest.mark.skipif(no_compiler_reason() is not None, reason=str(no_compiler_reason()))
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf, np.nan]  # ties, signed zeros, ±∞, NaN
+
+
+@st.composite
+def _pooling_problems(draw):
+    """A max pooling (any kernel, stride, padding, ceil mode) of channels-last x of special values, and a g."""
+    kernel = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    stride = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    h, w = (draw(st.integers(max(1, k - 2 * p), 7)) for k, p in zip(kernel, padding))
+    n, c = draw(st.integers(0, 2)), draw(st.integers(2, 5))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    values = np.array(draw(st.sampled_from([SPECIAL, SPECIAL[:6], [0.0, 1.0]])))  # some: many ties, no NaN
+    nhwc = rng.choice(values, size=(n, h + 1, w, c + 1)).astype(dtype)
+    layout = draw(st.sampled_from(["channels-last", "rows reversed", "sliced"]))
+    x = {"channels-last": nhwc[:, :h, :, :c], "rows reversed": nhwc[:, h - 1 :: -1, :, :c],
+         "sliced": nhwc[:, 1:, :, 1:]}[layout].transpose(0, 3, 1, 2)  # (N, C, H, W) views of NHWC memory
+    op = MaxPool2d(kernel, stride, padding, draw(st.booleans()))
+    g_values = draw(st.sampled_from([[1.0, -2.0, 0.25, 3.0], [1.0, -1.0, np.inf, np.nan]]))
+    g = rng.choice(g_values, size=(n, c, *op._out_size(x.shape))).astype(dtype)
+    return op, x, g
+
+
+def _bits(a: np.ndarray) -> bytes:
+    """The values' bytes, every NaN made np.nan: where two NaNs are added the compiler picks which one
+    (its sign) survives, in NumPy as in C; everything else must be bit for bit the same."""
+    return np.where(np.isnan(a), np.nan, a).astype(a.dtype).tobytes()
+
+
+@needs_compiler
+@settings(max_examples=150, deadline=None)
+@given(problem=_pooling_problems())
+def test_max_pool_kernel_equals_the_numpy_path_bit_for_bit(problem):
+    """Maxima (NaN first, ±0 as np.maximum orders them), the first-maximum routing, overlapping sums, and ∞·0
+    = NaN for a non-finite g: kernels/pooling.c against the NumPy path, on every layout, geometry, dtype."""
+    op, x, g = problem
+    with compiled.kernels(False), np.errstate(invalid="ignore"):  # ∞·0 in the masks' products
+        y, gx = op.forward(x), op.backward(g, x, op.forward(x))
+    with compiled.kernels():
+        y_kernel = op.forward(x)
+        gx_kernel = op.backward(g, x, y_kernel)
+    assert y_kernel.shape == y.shape and np.ascontiguousarray(y_kernel).tobytes() == np.ascontiguousarray(y).tobytes()
+    assert gx_kernel.shape == gx.shape and _bits(gx_kernel) == _bits(gx)
+    for a in (y_kernel, gx_kernel):  # channels-last stays so (rows reversed: take_like puts them innermost)
+        assert min(a.shape) < 2 or min(x.strides) < 0 or a.strides[1] == a.itemsize
+
+
+@needs_compiler
+def test_max_pool_takes_the_kernel_for_channels_last_input_only(monkeypatch):
+    """The kernel is really what ran (for channels-last x), and (N, C, H, W) planes keep the NumPy path."""
+    returned = spy_on_kernels(monkeypatch)
+    nhwc = np.round(np.random.default_rng(0).standard_normal((2, 8, 8, 4)) * 2)  # ties
+    for x in (nhwc.transpose(0, 3, 1, 2), np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2))):
+        grads = []
+        for on in (False, True):
+            t = cr.Tensor(x, requires_grad=True)
+            with compiled.kernels(on):
+                cr.ops.max_pool2d(t, 3, 2, 1).sum().backward()
+            grads.append(t.grad.data)
+        np.testing.assert_array_equal(grads[0], grads[1])
+    assert len(returned) == 2 and all(callable(f) for f in returned)  # forward and backward, channels-last x

@@ -100,15 +100,19 @@ def library(name: str) -> ctypes.CDLL | None:
     return _libraries[name]
 
 
-def kernel(name: str, function: str, signature: str, *arrays: np.ndarray) -> Callable[..., None] | None:
+def kernel(name: str, function: str, signature: str, *arrays: np.ndarray,
+           strided: bool = False) -> Callable[..., None] | None:
     """The C function `function`_f32 (or _f64) of `kernels/NAME.c` for the arrays it will work on, or None:
     kernels off or unavailable, or arrays that are not all C-contiguous NumPy arrays of one dtype
     (float32 or float64) — then the operation takes its NumPy path. `signature` gives the C function's
     arguments: p a pointer (``array.ctypes.data``, or an address inside a C-contiguous array), l a C
-    long, d a double. The caller must pass exactly the arrays' shapes: C does not check them."""
+    long, d a double. The caller must pass exactly the arrays' shapes: C does not check them.
+    With ``strided=True`` the arrays may have any strides that are whole elements (`element_strides`),
+    which the caller passes to the C function along with the arrays."""
     dtype = arrays[0].dtype if arrays and isinstance(arrays[0], np.ndarray) else None
-    if dtype not in SUFFIX or not all(
-            isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+    if dtype not in SUFFIX or not all(isinstance(a, np.ndarray) and a.dtype == dtype and (
+            a.flags.c_contiguous or strided and a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides))
+            for a in arrays):
         return None
     lib = library(name)
     if lib is None:
@@ -117,6 +121,11 @@ def kernel(name: str, function: str, signature: str, *arrays: np.ndarray) -> Cal
     c_function.argtypes = [ARGUMENT_TYPES[code] for code in signature]
     c_function.restype = None
     return c_function
+
+
+def element_strides(array: np.ndarray) -> tuple[int, ...]:
+    """The array's strides in elements (`kernel` with strided=True checks that they are whole)."""
+    return tuple(s // array.itemsize for s in array.strides)
 
 
 def _build(name: str) -> ctypes.CDLL | None:

@@ -50,7 +50,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from chainrule.autograd import Operation, composite_backward
-from chainrule.ops import indexing
+from chainrule.ops import compiled, indexing
 from chainrule.ops.linear import ACTIVATION_OPS, ACTIVATIONS
 from chainrule.ops.scratch import take
 from chainrule.tensor import Tensor
@@ -266,9 +266,18 @@ def add_windows(per_offset: np.ndarray, padded_shape: tuple[int, int, int, int],
                 stride: Pair, dilation: Pair) -> np.ndarray:
     """col2im: the adjoint of `_gather_windows`. per_offset (kh·kw, N·Ho·Wo, C) holds, for each kernel
     offset (a, e), one value per window; each is added to the pixel of a zeroed channels-last array of
-    `padded_shape` (N, Hp, Wp, C) that the window read at that offset: kh·kw strided additions."""
-    (n, _, _, c), (ho, wo), (kh, kw), (sh, sw), (dh, dw) = padded_shape, out_size, kernel, stride, dilation
+    `padded_shape` (N, Hp, Wp, C) that the window read at that offset: kh·kw strided additions.
+    With the compiled kernels on (`chainrule.ops.compiled`), kernels/conv.c makes the same additions
+    in the same order, one image at a time while it is in cache (measured 1.9 → 1.3 ms for the CNN's
+    second convolution); im2col (`_gather_windows`) has no kernel: it already copies as fast as a
+    plain copy of X."""
+    (n, hp, wp, c), (ho, wo), (kh, kw), (sh, sw), (dh, dw) = padded_shape, out_size, kernel, stride, dilation
     out = take(padded_shape, per_offset.dtype)
+    col2im = compiled.kernel("conv", "add_windows", "ppp", per_offset, out)  # the optional compiled extra
+    if col2im is not None:  # kernels/conv.c: the same additions, one image at a time (in cache)
+        size = np.array([n, hp, wp, c, ho, wo, kh, kw, sh, sw, dh, dw], dtype=np.int64)
+        col2im(size.ctypes.data, per_offset.ctypes.data, out.ctypes.data)
+        return out
     out.fill(0)
     for a in range(kh):
         for e in range(kw):

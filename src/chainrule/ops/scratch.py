@@ -122,10 +122,11 @@ def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return _poisoned(array)
 
 
-def take_like(template: np.ndarray, dtype: Any = None) -> np.ndarray:
-    """Like ``np.empty_like(template)``: the same shape and memory order (channels-last stays so)."""
+def take_like(template: np.ndarray, dtype: Any = None, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Like ``np.empty_like(template)``: the same shape (or `shape`) and memory order (channels-last stays so)."""
     order = sorted(range(template.ndim), key=lambda axis: -template.strides[axis])  # outermost first
-    array = take(tuple(template.shape[axis] for axis in order), template.dtype if dtype is None else dtype)
+    shape = template.shape if shape is None else shape
+    array = take(tuple(shape[axis] for axis in order), template.dtype if dtype is None else dtype)
     return array.transpose(np.argsort(order))
 
 
