@@ -48,8 +48,10 @@ import numpy as np
 
 SOURCES = Path(__file__).resolve().parent / "kernels"
 FLAGS = ["-O3", "-march=native", "-fPIC"]  # compiling only; linking is a step of its own
-OPERATIONS = ("attention", "gelu", "layer_norm", "lstm")  # the operations (chainrule.ops.NAME) with a compiled path; the catalogue runs both
-FAST_MATH = {"attention", "gelu", "layer_norm", "lstm"}  # kernels of plain arithmetic and exp/tanh/erfc, vectorised only under -ffast-math
+# the operations (chainrule.ops.NAME) with a compiled path: the catalogue runs their samples on both paths
+OPERATIONS = ("attention", "conv2d", "conv_transpose2d", "gelu", "layer_norm", "lstm", "max_pool2d")
+# the kernel files of plain arithmetic and exp/tanh/erfc, which GCC vectorises only under -ffast-math
+FAST_MATH = {"attention", "gelu", "layer_norm", "lstm"}
 SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 ARGUMENT_TYPES = {"p": ctypes.c_void_p, "l": ctypes.c_long, "d": ctypes.c_double}
 
