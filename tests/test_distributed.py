@@ -213,13 +213,16 @@ def test_mpiexec_chainrule_train_prints_and_saves_once_with_the_per_rank_batch(t
 
 @needs_mpi
 def test_each_rank_gets_one_blas_thread_unless_told():
-    code = "import os, chainrule; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    # one write per rank (print writes its pieces one by one when unbuffered, and the ranks' pieces interleave)
+    code = ("import os, sys, chainrule; "
+            "sys.stdout.write(os.environ['OPENBLAS_NUM_THREADS'] + ' ' + os.environ['OMP_NUM_THREADS'] + '\\n')")
     env_names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
     saved = {name: os.environ.pop(name) for name in env_names if name in os.environ}
     try:
         job = run_ranks(2, "-c", code)
         os.environ["OMP_NUM_THREADS"] = "2"
-        told = run_ranks(2, "-c", "import os, chainrule; print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+        told = run_ranks(2, "-c", "import os, sys, chainrule; "
+                                  "sys.stdout.write(str(os.environ.get('OPENBLAS_NUM_THREADS')) + '\\n')")
     finally:
         os.environ.pop("OMP_NUM_THREADS", None)
         os.environ.update(saved)
