@@ -72,8 +72,12 @@ class Attention(Operation):
             self.p = s
             return np.matmul(s, v)
         s *= s.dtype.type(self.scale)
-        if self.allowed is not None:
-            s = np.where(self.allowed, s, -np.inf).astype(s.dtype, copy=False)
+        if self.allowed is not None:  # −∞ where not allowed, added from the mask's own (broadcast) shape
+            blocked = np.where(self.allowed, s.dtype.type(0), s.dtype.type(-np.inf))
+            if np.broadcast_shapes(blocked.shape, s.shape) == s.shape:
+                s += blocked
+            else:  # a mask with more leading axes than the scores: the scores take its shape
+                s = s + blocked
         s -= s.max(axis=-1, keepdims=True)
         np.exp(s, out=s)
         s /= s.sum(axis=-1, keepdims=True)

@@ -245,14 +245,19 @@ class LayerNorm(Operation):
             kernel(x.ctypes.data, _address(gamma), _address(beta), y.ctypes.data, self.x_hat.ctypes.data,
                    self.inv_std.ctypes.data, x.size // max(n, 1), n, self.eps)
             return y
-        mean = x.mean(axis=self.axes, keepdims=True)
-        centered = x - mean
-        var = np.mean(centered * centered, axis=self.axes, keepdims=True)
-        self.inv_std = 1 / np.sqrt(var + x.dtype.type(self.eps))
-        self.x_hat = centered * self.inv_std
-        y = self.x_hat * params[0] if self.has_weight else self.x_hat.copy()
-        if self.has_bias:
-            y += params[-1]
+        x_hat, square = take(x.shape, x.dtype), take(x.shape, x.dtype)  # in place from here: no fresh arrays
+        np.subtract(x, x.mean(axis=self.axes, keepdims=True), out=x_hat)  # x − μ
+        np.multiply(x_hat, x_hat, out=square)
+        self.inv_std = 1 / np.sqrt(square.mean(axis=self.axes, keepdims=True) + x.dtype.type(self.eps))
+        x_hat *= self.inv_std
+        self.x_hat = x_hat
+        y = square  # (its square is no longer needed)
+        if gamma is not None:
+            np.multiply(x_hat, gamma, out=y)
+        else:
+            np.copyto(y, x_hat)
+        if beta is not None:
+            y += beta
         return y
 
     def backward(self, g, x, *params_and_y):
@@ -275,11 +280,16 @@ class LayerNorm(Operation):
             return (gx, *([g_gamma] if self.has_weight else []), *([g_beta] if self.has_bias else []))
         grads = []
         if self.needs_grad[0]:
-            g_hat = g * params[0] if self.has_weight else g
+            g_hat = np.multiply(g, gamma, out=take(g.shape, x.dtype)) if gamma is not None else g
             n = int(np.prod([x.shape[a] for a in self.axes]))
+            gx = np.multiply(g_hat, self.x_hat, out=take(x.shape, x.dtype))
+            mean_gx = gx.sum(axis=self.axes, keepdims=True) / n
             mean_g = g_hat.sum(axis=self.axes, keepdims=True) / n
-            mean_gx = (g_hat * self.x_hat).sum(axis=self.axes, keepdims=True) / n
-            grads.append((g_hat - mean_g - self.x_hat * mean_gx) * self.inv_std)
+            np.multiply(self.x_hat, mean_gx, out=gx)  # gx = (ĝ − mean ĝ − x̂·mean(ĝ x̂))·s, in place
+            np.subtract(g_hat, gx, out=gx)
+            gx -= mean_g
+            gx *= self.inv_std
+            grads.append(gx)
         else:
             grads.append(None)
         if self.has_weight:
