@@ -102,3 +102,25 @@ def test_float32_matches_torch():
     theirs = torch.nn.functional.scaled_dot_product_attention(*map(torch.tensor, (q, k, v)), is_causal=True)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours.data, theirs.numpy(), atol=1e-5)
+
+
+def test_a_mask_with_more_leading_axes_than_the_scores_broadcasts_them():
+    """Scores (T_q, T_k) under masks (3, T_q, T_k): the output is (3, T_q, d_v), each slice the attention
+    under that mask, and the gradients are the sums over the slices (PyTorch refuses this case)."""
+    rng = np.random.default_rng(3)
+    q, k, v = rng.standard_normal((4, 2)), rng.standard_normal((5, 2)), rng.standard_normal((5, 3))
+    mask = rng.random((3, 4, 5)) > 0.4
+    mask[..., 0] = True
+
+    def run(m):
+        leaves = [cr.Tensor(a, dtype=np.float64, requires_grad=True) for a in (q, k, v)]
+        out = cr.ops.attention(*leaves, mask=m)
+        out.backward(np.ones(out.shape))
+        return out.numpy(), [leaf.grad for leaf in leaves]
+
+    whole, grads = run(mask)
+    slices = [run(m) for m in mask]
+    assert whole.shape == (3, 4, 3)
+    np.testing.assert_allclose(whole, np.stack([s[0] for s in slices]), rtol=1e-12)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, sum(s[1][i] for s in slices), rtol=1e-12)
