@@ -19,26 +19,11 @@ operation that reads memory it never wrote (a gradient buffer that is not fully
 written) then gives NaN instead of whatever the memory held — reliably, not by chance.
 Operations take their uninitialised buffers from here (never `np.empty` directly) so the
 guard sees them all.
-
-Freed memory kept for reuse (`keep_freed_memory`, run when chainrule is imported). Every
-other array an operation returns is fresh memory from C's malloc. glibc's malloc maps large
-blocks of its own (above a threshold it moves between 128 KiB and 32 MiB) and hands them
-back to the operating system when they are freed, and it trims the free top of its heap, so
-a training step's arrays fault their pages in anew at every step: in a process of its own,
-a GPT step of chapter 8 took 59–60 ms so, against 42–48 ms with the settings below, and the
-CNN benchmark's step 20–22 against 17–18 ms (docs/performance.md). chainrule therefore asks
-glibc to serve arrays up to `HEAP_ARRAYS_UP_TO` from its heap and to keep up to
-`KEEP_FREE_HEAP` of freed heap for reuse. The price: a process may keep up to that much
-memory it no longer uses. The threshold stays small so that a large buffer (a data file
-being read) is still mapped and returned whole: with 16 MiB, reading a 32 MiB IDX file left
-a 16 MiB hole and broke its memory cap (tests/test_io_hostile.py). ``CHAINRULE_MALLOC=system``
-leaves malloc as it is; off glibc (macOS, musl) nothing changes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import sys
 import threading
@@ -143,26 +128,6 @@ def take_like(template: np.ndarray, dtype: Any = None, shape: tuple[int, ...] | 
     shape = template.shape if shape is None else shape
     array = take(tuple(shape[axis] for axis in order), template.dtype if dtype is None else dtype)
     return array.transpose(np.argsort(order))
-
-
-HEAP_ARRAYS_UP_TO = 4 << 20  # glibc's M_MMAP_THRESHOLD: larger blocks are mapped (and unmapped when freed)
-KEEP_FREE_HEAP = 64 << 20  # glibc's M_TRIM_THRESHOLD: free memory at the top of the heap kept, up to this much
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc's malloc to keep freed memory for reuse (module docstring); whether it took effect."""
-    if os.environ.get("CHAINRULE_MALLOC", "") == "system":
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc, or no C library to ask
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt(_M_MMAP_THRESHOLD, HEAP_ARRAYS_UP_TO) == 1 and mallopt(_M_TRIM_THRESHOLD, KEEP_FREE_HEAP) == 1
-
-
-FREED_MEMORY_KEPT = keep_freed_memory()
 
 
 def clear() -> None:
