@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation, composite_backward
-from chainrule.ops import compiled
+from chainrule.ops import compiled, scratch
 from chainrule.ops.activations import softmax
 from chainrule.ops.arithmetic import matmul
 from chainrule.ops.dual import sum_to
@@ -60,7 +60,7 @@ class Attention(Operation):
         self.scale, self.allowed, self.keep = scale, allowed, keep  # keep: the dropout mask scaled by 1/(1 − p)
 
     def forward(self, q, k, v):
-        s = np.matmul(q, np.swapaxes(k, -1, -2))
+        s = scratch.matmul(q, np.swapaxes(k, -1, -2))  # work arrays from the pool: no fresh pages each step
         t_q, t_k = s.shape[-2:]
         allowed = self.allowed if self.allowed is None or self.allowed.shape != (t_q, t_k) else \
             np.ascontiguousarray(self.allowed)
@@ -70,7 +70,7 @@ class Attention(Operation):
             softmax_rows(s.ctypes.data, None if allowed is None else allowed.ctypes.data, s.size // max(t_k, 1),
                          t_q, t_k, self.scale)
             self.p = s
-            return np.matmul(s, v)
+            return scratch.matmul(s, v)
         s *= s.dtype.type(self.scale)
         if self.allowed is not None:  # −∞ where not allowed, added from the mask's own (broadcast) shape
             blocked = np.where(self.allowed, s.dtype.type(0), s.dtype.type(-np.inf))
@@ -82,15 +82,15 @@ class Attention(Operation):
         np.exp(s, out=s)
         s /= s.sum(axis=-1, keepdims=True)
         self.p = s
-        return np.matmul(s if self.keep is None else s * self.keep, v)
+        return scratch.matmul(s if self.keep is None else s * self.keep, v)
 
     def backward(self, g, q, k, v, o):
         if isinstance(g, Tensor):  # create_graph=True
             return composite_backward(self.definition, (q, k, v), g)
         p = self.p
         weights = p if self.keep is None else p * self.keep
-        gv = np.matmul(np.swapaxes(weights, -1, -2), g) if self.needs_grad[2] else None
-        gp = np.matmul(g, np.swapaxes(v, -1, -2))
+        gv = scratch.matmul(np.swapaxes(weights, -1, -2), g) if self.needs_grad[2] else None
+        gp = scratch.matmul(g, np.swapaxes(v, -1, -2))
         backward = compiled.kernel("attention", "softmax_rows_backward", "ppppllld", gp, p, g, o) \
             if self.keep is None and g.shape[:-1] == gp.shape[:-1] == o.shape[:-1] == p.shape[:-1] else None
         if backward is not None:  # the optional compiled extra: D and ∂L/∂S in one pass a row
@@ -103,8 +103,8 @@ class Attention(Operation):
             gp -= d
             gp *= p  # ∂L/∂S = P ∘ (∂L/∂P − D)
             gp *= gp.dtype.type(self.scale)
-        gq = np.matmul(gp, k) if self.needs_grad[0] else None
-        gk = np.matmul(np.swapaxes(gp, -1, -2), q) if self.needs_grad[1] else None
+        gq = scratch.matmul(gp, k) if self.needs_grad[0] else None
+        gk = scratch.matmul(np.swapaxes(gp, -1, -2), q) if self.needs_grad[1] else None
         # keys or values shared by all heads (broadcast): sum their gradient back to their shape
         return tuple(None if gx is None else sum_to(gx, x.shape) for gx, x in ((gq, q), (gk, k), (gv, v)))
 

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from chainrule.autograd import Operation, composite_backward
-from chainrule.ops import activations
+from chainrule.ops import activations, scratch
 from chainrule.ops.activations import sigmoid_inplace
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
@@ -83,7 +83,7 @@ class Linear(Operation):
         self.apply, self.derivative = ACTIVATIONS[activation]
 
     def forward(self, x, w, b=None):
-        z = x @ w
+        z = scratch.matmul(x, w)  # a kept work array: fresh memory would fault its pages in at every step
         if b is not None:
             z += b
         return self.apply(z)
@@ -93,8 +93,8 @@ class Linear(Operation):
             return composite_backward(self.definition, (x, w, *b_and_y[:-1]), g)
         y = b_and_y[-1]
         gz = self.derivative(g, y)
-        gx = gz @ w.T if self.needs_grad[0] else None
-        gw = x.T @ gz if self.needs_grad[1] else None
+        gx = scratch.matmul(gz, w.T) if self.needs_grad[0] else None
+        gw = scratch.matmul(x.T, gz) if self.needs_grad[1] else None
         if len(b_and_y) == 1:
             return gx, gw
         gb = gz.sum(axis=0) if self.needs_grad[2] else None

@@ -130,6 +130,12 @@ def take_like(template: np.ndarray, dtype: Any = None, shape: tuple[int, ...] | 
     return array.transpose(np.argsort(order))
 
 
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` (both at least 2-D) written into a work array from the pool instead of fresh memory."""
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    return np.matmul(a, b, out=take(shape, np.result_type(a, b)))
+
+
 def clear() -> None:
     """Forget every kept array (this thread's pool); memory is freed once nothing else holds it."""
     _pool.arrays.clear()
