@@ -91,3 +91,11 @@ def test_scaling_reports_samples_per_second_and_the_all_reduce_share(capsys):
     assert [r["ranks"] for r in records] == [1, 2]
     assert all(r["samples_per_s"] > 0 and 0 <= r["allreduce_share"] < 1 for r in records)
     assert records[1]["ring_bytes_sent_per_rank"] == records[1]["gradient_bytes"]  # 2·(N−1)/N = 1 for N = 2
+
+
+def test_kernels_benchmark_prints_both_paths_for_the_cases_asked(capsys):
+    import kernels
+
+    assert kernels.main(["--rounds", "1", "--repeats", "1", "--only", "gelu"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| gelu")]
+    assert len(rows) == 1 and all(float(cell) > 0 for cell in rows[0].strip("| ").split("|")[1:])
