@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pytest
 
+from harness import spy_on_kernels
+
 import chainrule as cr
 from chainrule.ops import compiled
 from chainrule.ops.recurrent import LSTM
@@ -90,17 +92,20 @@ def test_kernel_refuses_arrays_it_cannot_take():
 
 
 # ------------------------------------------------------------------ the kernels against the NumPy path
-def _spy(monkeypatch):
-    """Record, for each compiled.kernel call, whether it handed back a C function."""
-    taken, original = [], compiled.kernel
+TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
-    def spy(*args, **kwargs):
-        found = original(*args, **kwargs)
-        taken.append(found is not None)
-        return found
 
-    monkeypatch.setattr(compiled, "kernel", spy)
-    return taken
+def _compare_paths(run, monkeypatch, compiled_path, rtol, atol):
+    """run() on the NumPy path, then with the kernels on: the same results, and the compiled
+    functions asked for were (True) or were not (False) handed back, in order."""
+    expected = run()
+    returned = spy_on_kernels(monkeypatch)
+    with compiled.kernels():
+        got = run()
+    assert [function is not None for function in returned] == compiled_path
+    for a, b in zip(got, expected):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
 def _lstm_run(arrays, grads):
@@ -118,15 +123,7 @@ def test_the_lstm_kernels_give_the_numpy_path_s_results(dtype, N, T, F, H, monke
     shapes = [(N, T, F), (N, H), (N, H), (F, 4 * H), (H, 4 * H), (4 * H,), (4 * H,)]
     arrays = [(3 * rng.standard_normal(s)).astype(dtype) for s in shapes]  # some gates saturate
     grads = tuple(rng.standard_normal(s).astype(dtype) for s in ((N, T, H), (N, H), (N, H)))
-    expected = _lstm_run(arrays, grads)
-    taken = _spy(monkeypatch)
-    with compiled.kernels():
-        got = _lstm_run(arrays, grads)
-    assert taken == [True, True]  # forward and backward both ran compiled
-    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
-    for g, e in zip(got, expected):
-        assert g.dtype == e.dtype
-        np.testing.assert_allclose(g, e, rtol=tolerance, atol=tolerance)
+    _compare_paths(lambda: _lstm_run(arrays, grads), monkeypatch, [True, True], TOLERANCE[dtype], TOLERANCE[dtype])
 
 
 @needs_compiler
@@ -141,15 +138,9 @@ def test_the_gelu_kernels_give_the_numpy_path_s_results(dtype, monkeypatch):
         y.backward(g)
         return y.numpy(), t.grad
 
-    expected = run()
-    taken = _spy(monkeypatch)
-    with compiled.kernels():
-        got = run()
-    assert taken == [True, True]
     # float32: the NumPy path's erfc is ~4e-6 off in the tails; Φ + x·φ cancels near x = −0.75 (absolute then)
     rtol, atol = {np.float32: (1e-5, 1e-6), np.float64: (1e-13, 1e-15)}[dtype]
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+    _compare_paths(run, monkeypatch, [True, True], rtol, atol)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # and no overflow or invalid-value warning from the tails
         with compiled.kernels():
@@ -173,15 +164,7 @@ def test_the_layer_norm_kernels_give_the_numpy_path_s_results(dtype, shape, norm
         y.backward(g)
         return [y.numpy()] + [t.grad for t in tensors]
 
-    expected = run()
-    taken = _spy(monkeypatch)
-    with compiled.kernels():
-        got = run()
-    assert taken == [True, True]
-    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
-    for a, b in zip(got, expected):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+    _compare_paths(run, monkeypatch, [True, True], TOLERANCE[dtype], TOLERANCE[dtype])
 
 
 @needs_compiler
@@ -202,11 +185,4 @@ def test_the_attention_kernels_give_the_numpy_path_s_results(dtype, t_q, t_k, ca
         y.backward(g)
         return [y.numpy()] + [t.grad for t in tensors]
 
-    expected = run()
-    taken = _spy(monkeypatch)
-    with compiled.kernels():
-        got = run()
-    assert taken == compiled_path
-    tolerance = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+    _compare_paths(run, monkeypatch, compiled_path, TOLERANCE[dtype], TOLERANCE[dtype])
