@@ -186,3 +186,14 @@ def test_the_attention_kernels_give_the_numpy_path_s_results(dtype, t_q, t_k, ca
         return [y.numpy()] + [t.grad for t in tensors]
 
     _compare_paths(run, monkeypatch, compiled_path, TOLERANCE[dtype], TOLERANCE[dtype])
+
+
+@needs_compiler
+def test_a_library_built_for_another_processor_is_not_reused(fresh_libraries, monkeypatch):
+    """-march=native: a cache shared by machines of different CPUs must build for each."""
+    with compiled.kernels():
+        compiled.library("gelu")
+        monkeypatch.setattr(compiled, "_libraries", {})
+        monkeypatch.setattr(compiled, "_processor", lambda: "model name : another CPU\nflags : sse2\n")
+        compiled.library("gelu")
+    assert len(list(fresh_libraries.glob("gelu-*.so"))) == 2

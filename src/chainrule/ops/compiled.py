@@ -12,7 +12,7 @@ an optional extra, off by default, for the operations whose benchmark it wins
 
 On first use, `kernels/NAME.c` (next to this module) is compiled with the system C compiler
 (``$CC``, else ``cc``) into a shared library in a cache folder (``$CHAINRULE_CACHE``, else
-``~/.cache/chainrule``), named by a hash of the source, the compiler and its flags; later runs
+``~/.cache/chainrule``), named by a hash of the source, the compiler, its flags and the processor; later runs
 load the cached library with ctypes. Where there is no compiler, or compiling fails, a warning
 says so once and every operation keeps its NumPy path.
 
@@ -36,6 +36,7 @@ import contextlib
 import ctypes
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -130,6 +131,17 @@ def element_strides(array: np.ndarray) -> tuple[int, ...]:
     return tuple(s // array.itemsize for s in array.strides)
 
 
+def _processor() -> str:
+    """This CPU's model and instruction-set flags (Linux), so that a cache folder shared by machines of
+    different CPUs never hands one a library built with instructions it lacks."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            lines = [line for line in info if line.startswith(("model name", "flags"))]
+        return "".join(sorted(set(lines)))
+    except OSError:
+        return platform.processor() or platform.machine()
+
+
 def _build(name: str) -> ctypes.CDLL | None:
     source = SOURCES / f"{name}.c"
     cc = compiler()
@@ -138,7 +150,8 @@ def _build(name: str) -> ctypes.CDLL | None:
                       RuntimeWarning, stacklevel=3)
         return None
     flags = FLAGS + ["-ffast-math"] * (name in FAST_MATH)
-    key = hashlib.blake2b(source.read_bytes() + " ".join([cc, *flags]).encode(), digest_size=10).hexdigest()
+    identity = " ".join([cc, *flags, _processor()]).encode()  # -march=native: the CPU is part of what was built
+    key = hashlib.blake2b(source.read_bytes() + identity, digest_size=10).hexdigest()
     target = cache_folder() / f"{name}-{key}.so"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
