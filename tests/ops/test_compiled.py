@@ -197,3 +197,11 @@ def test_a_library_built_for_another_processor_is_not_reused(fresh_libraries, mo
         monkeypatch.setattr(compiled, "_processor", lambda: "model name : another CPU\nflags : sse2\n")
         compiled.library("gelu")
     assert len(list(fresh_libraries.glob("gelu-*.so"))) == 2
+
+
+def test_a_cache_folder_that_cannot_be_written_gives_a_warning_and_numpy(fresh_libraries, monkeypatch):
+    blocker = fresh_libraries / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CHAINRULE_CACHE", str(blocker / "cache"))
+    with compiled.kernels(), pytest.warns(RuntimeWarning, match="CHAINRULE_CACHE"):
+        assert compiled.library("gelu") is None

@@ -153,17 +153,30 @@ def _build(name: str) -> ctypes.CDLL | None:
     identity = " ".join([cc, *flags, _processor()]).encode()  # -march=native: the CPU is part of what was built
     key = hashlib.blake2b(source.read_bytes() + identity, digest_size=10).hexdigest()
     target = cache_folder() / f"{name}-{key}.so"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as work:  # then one atomic rename: no half-written file
-            built, objects = Path(work) / target.name, Path(work) / f"{name}.o"
-            result = subprocess.run([cc, *flags, "-c", "-o", str(objects), str(source)], capture_output=True, text=True)
-            if result.returncode == 0:  # linked without -ffast-math, which would add the startup code that sets
-                result = subprocess.run([cc, "-shared", "-o", str(built), str(objects), "-lm"],  # flush-to-zero
-                                        capture_output=True, text=True)  # for the whole process (denormals → 0)
-            if result.returncode != 0:
-                warnings.warn(f"chainrule: compiling {source.name} failed, using NumPy for {name}:\n{result.stderr}",
+    try:
+        if not target.exists():
+            error = _compile(cc, flags, source, target)
+            if error:
+                warnings.warn(f"chainrule: compiling {source.name} failed, using NumPy for {name}:\n{error}",
                               RuntimeWarning, stacklevel=3)
                 return None
-            os.replace(built, target)
-    return ctypes.CDLL(str(target))
+        return ctypes.CDLL(str(target))
+    except OSError as error:  # a cache folder that cannot be written, a library that cannot be loaded
+        warnings.warn(f"chainrule: the compiled kernels of {name} are unavailable ({error}); using NumPy. "
+                      "Set CHAINRULE_CACHE to a writable folder to build them", RuntimeWarning, stacklevel=3)
+        return None
+
+
+def _compile(cc: str, flags: list[str], source: Path, target: Path) -> str:
+    """Build `source` into the shared library `target`; the compiler's messages if it failed, else ""."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:  # then one atomic rename: no half-written file
+        built, objects = Path(work) / target.name, Path(work) / f"{source.stem}.o"
+        result = subprocess.run([cc, *flags, "-c", "-o", str(objects), str(source)], capture_output=True, text=True)
+        if result.returncode == 0:  # linked without -ffast-math, which would add the startup code that sets
+            result = subprocess.run([cc, "-shared", "-o", str(built), str(objects), "-lm"],  # flush-to-zero
+                                    capture_output=True, text=True)  # for the whole process (denormals → 0)
+        if result.returncode != 0:
+            return result.stderr or f"{cc} exited with status {result.returncode}"
+        os.replace(built, target)
+    return ""
