@@ -12,22 +12,23 @@ an optional extra, off by default, for the operations whose benchmark it wins
 
 On first use, `kernels/NAME.c` (next to this module) is compiled with the system C compiler
 (``$CC``, else ``cc``) into a shared library in a cache folder (``$CHAINRULE_CACHE``, else
-``~/.cache/chainrule``), named by a hash of the source, the compiler, its flags and the processor; later runs
-load the cached library with ctypes. Where there is no compiler, or compiling fails, a warning
-says so once and every operation keeps its NumPy path.
+``~/.cache/chainrule``), named by a hash of the source, the compiler, its flags and the
+processor; later runs load the cached library with ctypes. Where there is no compiler, compiling
+fails or the cache folder cannot be written, a warning says so once and every operation keeps
+its NumPy path.
 
 The NumPy code of each operation stays the reference: the operation catalogue runs each of
 these operations' samples on both paths (tests/test_catalogue.py). A kernel file states its
 formulas beside the NumPy code it replaces; the operation's derivation stays in the operation.
 
 Flags: ``-O3 -march=native`` (the library is built on the machine that runs it) and, for the
-files in `FAST_MATH`, ``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf;
-those kernels are plain arithmetic on finite or infinite values (exp(−z) = ∞ gives
+files in `FAST_MATH`, ``-ffast-math``, which is what lets GCC call the vectorised expf/tanhf.
+Those kernels are plain arithmetic on finite or infinite values (exp(−z) = ∞ gives
 σ(z) = 1/(1 + ∞) = 0, as in NumPy), with no comparisons or NaN tests that fast-math could
-change; the others compile without it. Every library is linked in a
-step of its own without -ffast-math: linked with it, GCC adds start-up code that switches the
-whole process to flush-to-zero when the library loads, so NumPy would turn every denormal
-number into 0 (a test checks that loading the kernels leaves 1e-40 alone).
+change; the others compile without it. Every library is linked in a step of its own, without
+-ffast-math: linked with it, GCC adds start-up code that switches the whole process to
+flush-to-zero when the library loads, and NumPy would then turn every denormal number into 0
+(a test checks that loading the kernels leaves 1e-40 alone).
 """
 
 from __future__ import annotations
