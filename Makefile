@@ -32,9 +32,11 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-# Speed: ms/step against PyTorch and hand-written NumPy, the engine micro-benchmarks, time to 98 % on MNIST.
+# Speed: ms/step against PyTorch and hand-written NumPy, the compiled kernels against NumPy, the engine
+# micro-benchmarks, time to 98 % on MNIST.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/kernels.py
 	$(BIN)/python benchmarks/micro.py
 	$(BIN)/python benchmarks/time_to_accuracy.py
 
