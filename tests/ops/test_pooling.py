@@ -192,3 +192,27 @@ def test_max_pool_takes_the_kernel_for_channels_last_input_only(monkeypatch):
             grads.append(t.grad.data)
         np.testing.assert_array_equal(grads[0], grads[1])
     assert len(returned) == 2 and all(callable(f) for f in returned)  # forward and backward, channels-last x
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("kernels", [False, True])
+def test_an_infinite_gradient_reaches_only_its_window_s_maximum(channels_last, kernels):
+    """g = ±∞ for a window: ∂L/∂x is ±∞ at the window's maximum and 0 elsewhere (as PyTorch's), not ∞·0 = NaN
+    at the window's other elements; on the NumPy path and on the compiled one (channels-last input)."""
+    if kernels and no_compiler_reason():
+        pytest.skip(no_compiler_reason())
+    x = np.arange(32.0).reshape(1, 2, 4, 4) % 7
+    x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) if channels_last else x
+    g = np.ones((1, 2, 2, 2))
+    g[0, 0, 0, 0], g[0, 1, 1, 1] = np.inf, -np.inf
+    with compiled.kernels(kernels):
+        leaf = cr.Tensor(x, dtype=np.float64, requires_grad=True)
+        cr.ops.max_pool2d(leaf, 2).backward(g)
+    gx = leaf.grad
+    assert np.isfinite(gx).sum() == gx.size - 2 and not np.isnan(gx).any()
+    expected = np.zeros_like(gx)
+    for c, i, j in np.ndindex(2, 2, 2):  # the first maximum of each window gets the window's g
+        window = x[0, c, 2 * i: 2 * i + 2, 2 * j: 2 * j + 2]
+        a, e = np.unravel_index(np.argmax(window), (2, 2))
+        expected[0, c, 2 * i + a, 2 * j + e] = g[0, c, i, j]
+    np.testing.assert_array_equal(gx, expected)

@@ -183,8 +183,14 @@ class MaxPool2d(_Pool2d):
                 taken |= hit
             masks.append(hit)
 
+        unbounded = None if np.isfinite(g).all() else ~np.isfinite(g)  # ±∞ or NaN: ∞·0 would give NaN
+
         def routed(o: int, out: np.ndarray | None) -> np.ndarray:
-            return np.multiply(g, masks[o], out=out)
+            with np.errstate(invalid="ignore"):
+                routed_g = np.multiply(g, masks[o], out=out)
+            if unbounded is not None:  # a window's non-finite g reaches its maximum only, 0 elsewhere
+                routed_g[unbounded & ~masks[o]] = 0
+            return routed_g
 
         return self._scatter(x, routed)
 

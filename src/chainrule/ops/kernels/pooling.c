@@ -22,9 +22,9 @@
               (+0 where no window covers (r, q)). This is the NumPy path's arithmetic exactly: its masks
               np.equal(x̃_ae, y) and no earlier offset's, g·mask added per offset into zeros or written.
               So each window's g goes to its first maximum only (nowhere for a NaN window, or where the
-              first equal value is padding), overlapping windows add, and a g of ±∞ or NaN gives ∞·0 = NaN
-              to the rest of its window, as in NumPy. gx is gathered one pixel (all its channels) at a time,
-              so nothing is zeroed or added up in memory first. */
+              first equal value is padding), and overlapping windows add. A g of ±∞ or NaN gives 0 to
+              the rest of its window (on both paths, as in PyTorch), not ∞·0 = NaN. gx is gathered one
+              pixel (all its channels) at a time, so nothing is zeroed or added up in memory first. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,8 +86,10 @@ void max_pool_backward_##suffix(const Pool *p, const real *x, const real *y, con
                 int32_t o = (int32_t)((rp - p->sh * i) * p->kw + qp - p->sw * j);                   \
                 const real *gw = AT(g, p->g, n, i, j);                                              \
                 const int32_t *kc = AT(k, p->k, n, i, j);                                           \
-                for (long c = 0; c < p->c; c++)  /* −0 + t = t: the one term, written */            \
-                    gc[c * p->gx.c] = (overlap ? gc[c * p->gx.c] : (real)-0.0) + gw[c * p->g.c] * (real)(kc[c * p->k.c] == o); \
+                for (long c = 0; c < p->c; c++) {  /* −0 + t = t: the one term, written */          \
+                    real t = gw[c * p->g.c], hit = kc[c * p->k.c] == o;  /* g·[hit]; ±∞ or NaN: 0 off it */ \
+                    gc[c * p->gx.c] = (overlap ? gc[c * p->gx.c] : (real)-0.0) + (hit || isfinite(t) ? t * hit : 0); \
+                }                                                                                   \
             }                                                                                       \
     }                                                                                               \
 }
