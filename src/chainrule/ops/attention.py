@@ -62,13 +62,12 @@ class Attention(Operation):
     def forward(self, q, k, v):
         s = scratch.matmul(q, np.swapaxes(k, -1, -2))  # work arrays from the pool: no fresh pages each step
         t_q, t_k = s.shape[-2:]
-        allowed = self.allowed if self.allowed is None or self.allowed.shape != (t_q, t_k) else \
-            np.ascontiguousarray(self.allowed)
+        one_mask = self.allowed is None or self.allowed.shape == (t_q, t_k)  # the kernel takes one (T_q, T_k) mask
         softmax_rows = compiled.kernel("attention", "softmax_rows", "ppllld", s) \
-            if self.keep is None and (allowed is None or allowed.shape == (t_q, t_k)) else None
+            if self.keep is None and one_mask else None
         if softmax_rows is not None:  # the optional compiled extra: the masked softmax in one pass a row
-            softmax_rows(s.ctypes.data, None if allowed is None else allowed.ctypes.data, s.size // max(t_k, 1),
-                         t_q, t_k, self.scale)
+            allowed = None if self.allowed is None else np.ascontiguousarray(self.allowed)
+            softmax_rows(s.ctypes.data, compiled.address(allowed), s.size // max(t_k, 1), t_q, t_k, self.scale)
             self.p = s
             return scratch.matmul(s, v)
         s *= s.dtype.type(self.scale)

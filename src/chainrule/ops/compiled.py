@@ -64,6 +64,7 @@ class _Switch(threading.local):
 
 _switch = _Switch()
 _libraries: dict[str, ctypes.CDLL | None] = {}
+_functions: dict[tuple[ctypes.CDLL, str], Callable[..., None]] = {}
 _lock = threading.Lock()
 
 
@@ -113,6 +114,8 @@ def kernel(name: str, function: str, signature: str, *arrays: np.ndarray,
     long, d a double. The caller must pass exactly the arrays' shapes: C does not check them.
     With ``strided=True`` the arrays may have any strides that are whole elements (`element_strides`),
     which the caller passes to the C function along with the arrays."""
+    if not _switch.on:  # the default: nothing to check on the NumPy path
+        return None
     dtype = arrays[0].dtype if arrays and isinstance(arrays[0], np.ndarray) else None
     if dtype not in SUFFIX or not all(isinstance(a, np.ndarray) and a.dtype == dtype and (
             a.flags.c_contiguous or strided and a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides))
@@ -121,15 +124,22 @@ def kernel(name: str, function: str, signature: str, *arrays: np.ndarray,
     lib = library(name)
     if lib is None:
         return None
-    c_function = getattr(lib, f"{function}_{SUFFIX[dtype]}")
-    c_function.argtypes = [ARGUMENT_TYPES[code] for code in signature]
-    c_function.restype = None
-    return c_function
+    symbol = f"{function}_{SUFFIX[dtype]}"
+    if (lib, symbol) not in _functions:  # declared once: ctypes then converts each call's arguments
+        c_function = getattr(lib, symbol)
+        c_function.argtypes, c_function.restype = [ARGUMENT_TYPES[code] for code in signature], None
+        _functions[lib, symbol] = c_function
+    return _functions[lib, symbol]
 
 
 def element_strides(array: np.ndarray) -> tuple[int, ...]:
     """The array's strides in elements (`kernel` with strided=True checks that they are whole)."""
     return tuple(s // array.itemsize for s in array.strides)
+
+
+def address(array: np.ndarray | None) -> int | None:
+    """The data pointer of an array to hand a kernel; None (a null pointer) for an absent one."""
+    return None if array is None else array.ctypes.data
 
 
 def _processor() -> str:

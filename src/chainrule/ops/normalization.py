@@ -242,7 +242,7 @@ class LayerNorm(Operation):
         if kernel is not None:
             y, self.x_hat = take(x.shape, x.dtype), take(x.shape, x.dtype)
             self.inv_std = take(tuple(1 if a in self.axes else d for a, d in enumerate(x.shape)), x.dtype)
-            kernel(x.ctypes.data, _address(gamma), _address(beta), y.ctypes.data, self.x_hat.ctypes.data,
+            kernel(x.ctypes.data, compiled.address(gamma), compiled.address(beta), y.ctypes.data, self.x_hat.ctypes.data,
                    self.inv_std.ctypes.data, x.size // max(n, 1), n, self.eps)
             return y
         x_hat, square = take(x.shape, x.dtype), take(x.shape, x.dtype)  # in place from here: no fresh arrays
@@ -266,22 +266,22 @@ class LayerNorm(Operation):
             return composite_backward(self.definition, (x, *params), g)
         lead = tuple(range(x.ndim - len(self.axes)))
         gamma = params[0] if self.has_weight else None
-        g = np.ascontiguousarray(g)
+        n = int(np.prod([x.shape[a] for a in self.axes]))
+        if compiled.enabled():
+            g = np.ascontiguousarray(g)  # the kernel's rows must be contiguous (the NumPy path takes any g)
         kernel = compiled.kernel("layer_norm", "layer_norm_backward", "pppppppll", g, self.x_hat, self.inv_std,
                                  *(() if gamma is None else (gamma,)))
         if kernel is not None:  # the optional compiled extra: one pass over g for all three gradients
-            n = int(np.prod([x.shape[a] for a in self.axes]))
             needs_gamma, needs_beta = self.has_weight and self.needs_grad[1], self.has_bias and self.needs_grad[-1]
             gx = take(x.shape, x.dtype) if self.needs_grad[0] else None
             g_gamma = np.zeros(x.shape[len(lead):], x.dtype) if needs_gamma else None
             g_beta = np.zeros(x.shape[len(lead):], x.dtype) if needs_beta else None
-            kernel(g.ctypes.data, _address(gamma), self.x_hat.ctypes.data, self.inv_std.ctypes.data, _address(gx),
-                   _address(g_gamma), _address(g_beta), g.size // max(n, 1), n)
+            kernel(g.ctypes.data, compiled.address(gamma), self.x_hat.ctypes.data, self.inv_std.ctypes.data, compiled.address(gx),
+                   compiled.address(g_gamma), compiled.address(g_beta), g.size // max(n, 1), n)
             return (gx, *([g_gamma] if self.has_weight else []), *([g_beta] if self.has_bias else []))
         grads = []
         if self.needs_grad[0]:
             g_hat = np.multiply(g, gamma, out=take(g.shape, x.dtype)) if gamma is not None else g
-            n = int(np.prod([x.shape[a] for a in self.axes]))
             gx = np.multiply(g_hat, self.x_hat, out=take(x.shape, x.dtype))
             mean_gx = gx.sum(axis=self.axes, keepdims=True) / n
             mean_g = g_hat.sum(axis=self.axes, keepdims=True) / n
@@ -306,11 +306,6 @@ class LayerNorm(Operation):
         if self.has_weight:
             y = y * params[0]
         return y + params[-1] if self.has_bias else y
-
-
-def _address(array: np.ndarray | None) -> int | None:
-    """The data pointer to hand a compiled kernel; None (a null pointer) for an absent array."""
-    return None if array is None else array.ctypes.data
 
 
 def layer_norm(x: Any, normalized_shape: int | tuple[int, ...], weight: Any = None, bias: Any = None,

@@ -183,13 +183,15 @@ class MaxPool2d(_Pool2d):
                 taken |= hit
             masks.append(hit)
 
-        unbounded = None if np.isfinite(g).all() else ~np.isfinite(g)  # ±∞ or NaN: ∞·0 would give NaN
+        finite = np.isfinite(g)
+        unbounded = None if finite.all() else ~finite  # ±∞ or NaN, where g·0 would be NaN, not 0
 
         def routed(o: int, out: np.ndarray | None) -> np.ndarray:
+            if unbounded is None:
+                return np.multiply(g, masks[o], out=out)
             with np.errstate(invalid="ignore"):
                 routed_g = np.multiply(g, masks[o], out=out)
-            if unbounded is not None:  # a window's non-finite g reaches its maximum only, 0 elsewhere
-                routed_g[unbounded & ~masks[o]] = 0
+            routed_g[unbounded & ~masks[o]] = 0  # a window's non-finite g reaches its maximum only
             return routed_g
 
         return self._scatter(x, routed)

@@ -276,19 +276,19 @@ class LSTM(Operation):
         gy, gh, gc = grads
         hs, cs, gates, s = self.hs, self.cs, self.gates, self.tanh_c
         T, N, H = s.shape
-        f = gates[..., H: 2 * H]
-        a, q = scratch.take(gates.shape, gates.dtype), scratch.take(s.shape, s.dtype)
-        gy, dh, dc, tmp = gy.transpose(1, 0, 2), np.array(gh), np.array(gc), scratch.empty_like(s[0])
-        w_hh_t, blocks = np.ascontiguousarray(w_hh.T), a.reshape(T, N, 4, H)  # blocks: a view, one gate each
+        a, dh, dc = scratch.take(gates.shape, gates.dtype), np.array(gh), np.array(gc)
+        w_hh_t = np.ascontiguousarray(w_hh.T)
         step = compiled.kernel("lstm", "lstm_backward_step", "pppplpppll", gates, cs, s, a, dh, dc)  # the optional extra
         if step is not None:  # the loop below, factors included, as one pass a step (kernels/lstm.c)
-            gy = np.ascontiguousarray(gy.transpose(1, 0, 2), dtype=a.dtype)  # batch-first (N, T, H): step t at t·H
+            gy = np.ascontiguousarray(gy, dtype=a.dtype)  # batch-first (N, T, H): step t's rows start at t·H
             at_g, at_c, at_s, at_a = (_row_addresses(array) for array in (gates, cs, s, a))
             at_y, at_dh, at_dc = [gy.ctypes.data + t * H * a.itemsize for t in range(T)], dh.ctypes.data, dc.ctypes.data
             for t in range(T - 1, -1, -1):
                 step(at_g[t], at_c[t], at_s[t], at_y[t], T * H, at_dh, at_dc, at_a[t], N, H)
                 np.matmul(a[t], w_hh_t, out=dh)
         else:
+            f, q, tmp = gates[..., H: 2 * H], scratch.take(s.shape, s.dtype), scratch.empty_like(s[0])
+            gy, blocks = gy.transpose(1, 0, 2), a.reshape(T, N, 4, H)  # time-major; blocks: a view, one gate each
             for stop in range(T, 0, -_CHUNK):  # a few steps at a time, so their arrays stay in cache
                 start = max(stop - _CHUNK, 0)
                 _lstm_factors(gates[start:stop], cs[start:stop], s[start:stop], a[start:stop], q[start:stop])
