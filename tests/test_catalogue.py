@@ -10,7 +10,8 @@ import pytest
 
 import chainrule as cr
 from catalogue import Entry, Sample, entries, public_operations
-from catalogue.checks import check_against_torch, check_finite_differences, check_float32, check_second_order
+from catalogue.checks import (check_against_torch, check_finite_differences, check_float32, check_second_order,
+                              check_unbounded_gradient)
 from catalogue.vocabulary import HAS_TORCH
 from chainrule.ops import compiled, scratch
 
@@ -51,6 +52,27 @@ def test_operation_with_the_compiled_kernels(entry, sample):
 
 def test_every_operation_with_a_kernel_is_in_the_catalogue():
     assert set(compiled.OPERATIONS) <= {pair.values[0].name.removeprefix("ops.") for pair in KERNEL_PAIRS}
+
+
+# Known to put NaN or ±∞ elsewhere than PyTorch under an infinite upstream gradient, not yet looked at one by
+# one (found 2026-11-30, stop 24; the selections — relu, where, clip, maximum/minimum, max pooling — were fixed
+# then with `chainrule.ops.dual.gate`). Any other entry must match.
+UNBOUNDED_NOT_YET_LIKE_TORCH = {
+    "Tensor.__pow__", "ops.pow", "Tensor.max", "ops.max", "Tensor.min", "ops.min", "Tensor.norm", "ops.norm",
+    "ops.attention", "ops.einsum", "ops.elu", "ops.gru", "ops.layer_norm", "ops.softmax_cross_entropy",
+}
+
+
+@pytest.mark.parametrize("entry, sample", [pair for pair in _pairs() if pair.values[0].differentiable])
+def test_an_unbounded_upstream_gradient_against_torch(entry, sample):
+    """One upstream gradient element +∞ (a loss that overflowed): NaN and ±∞ land where PyTorch puts them."""
+    try:
+        with scratch.stale_memory_guard(), np.errstate(all="ignore"):
+            check_unbounded_gradient(entry, sample)
+    except AssertionError:
+        if entry.name not in UNBOUNDED_NOT_YET_LIKE_TORCH:
+            raise
+        pytest.xfail(f"{entry.name}: known to differ from PyTorch under an infinite upstream gradient")
 
 
 def test_every_public_operation_has_an_entry():

@@ -55,17 +55,21 @@ def _grads_or_zeros(grads: Sequence[Any], arrays: Sequence[np.ndarray]) -> list[
     return out
 
 
-def check_against_torch(entry: Entry, sample: Sample) -> None:
-    twin = _torch_twin(entry, sample)
-    if not HAS_TORCH or twin is None:
-        return
+def _run_both(entry: Entry, sample: Sample, twin: Any) -> tuple[list, list, tuple, tuple]:
+    """The sample's inputs as our Tensors and as float64 torch tensors, and each framework's outputs."""
     import torch
 
     ours_in = tensors(sample, requires_grad=entry.differentiable)
     theirs_in = [torch.tensor(np.array(a), dtype=torch.float64, requires_grad=entry.differentiable)
                  for a in sample.inputs]
-    ours_out = as_tuple(entry.ours(*ours_in, **sample.kwargs))
-    theirs_out = as_tuple(twin(*theirs_in, **sample.kwargs))
+    return ours_in, theirs_in, as_tuple(entry.ours(*ours_in, **sample.kwargs)), as_tuple(twin(*theirs_in, **sample.kwargs))
+
+
+def check_against_torch(entry: Entry, sample: Sample) -> None:
+    twin = _torch_twin(entry, sample)
+    if not HAS_TORCH or twin is None:
+        return
+    ours_in, theirs_in, ours_out, theirs_out = _run_both(entry, sample, twin)
     assert len(ours_out) == len(theirs_out), f"{len(ours_out)} outputs, PyTorch gives {len(theirs_out)}"
     for k, (mine, yours) in enumerate(zip(ours_out, theirs_out)):
         assert mine.shape == tuple(yours.shape), f"output {k}: shape {mine.shape}, PyTorch {tuple(yours.shape)}"
@@ -74,7 +78,14 @@ def check_against_torch(entry: Entry, sample: Sample) -> None:
     if not entry.differentiable:
         assert not any(o.requires_grad for o in ours_out), "a non-differentiable operation's output requires grad"
         return
-    w = weights_for(ours_out)
+    _compare_gradients(sample, ours_in, theirs_in, ours_out, theirs_out, weights_for(ours_out))
+
+
+def _compare_gradients(sample: Sample, ours_in: list, theirs_in: list, ours_out: tuple, theirs_out: tuple,
+                       w: list[np.ndarray]) -> None:
+    """The gradients of L = Σ w ∘ y, ours against PyTorch's (NaN and ±∞ must stand in the same places)."""
+    import torch
+
     mine_loss = weighted(ours_out, w)
     if not isinstance(mine_loss, cr.Tensor) or not mine_loss.requires_grad:
         return  # every output is empty: nothing flows back
@@ -86,6 +97,21 @@ def check_against_torch(entry: Entry, sample: Sample) -> None:
     expected = _grads_or_zeros(yours_grads, sample.inputs)
     for k, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_allclose(g, e, rtol=sample.rtol, atol=sample.atol, err_msg=f"gradient of input {k}")
+
+
+def check_unbounded_gradient(entry: Entry, sample: Sample) -> None:
+    """One element of the upstream gradient is +∞: ours and PyTorch's gradients have NaN and ±∞ in the
+    same places (a 0/1 mask times ∞ gives NaN where PyTorch's selection gives 0), the rest equal."""
+    twin = _torch_twin(entry, sample)
+    if not HAS_TORCH or twin is None or not entry.differentiable:
+        return
+    ours_in, theirs_in, ours_out, theirs_out = _run_both(entry, sample, twin)
+    w = weights_for(ours_out)
+    first = next((x for x in w if x.size), None)
+    if first is None:
+        return
+    first.flat[0] = np.inf
+    _compare_gradients(sample, ours_in, theirs_in, ours_out, theirs_out, w)
 
 
 # ------------------------------------------------------------------- 3: second order

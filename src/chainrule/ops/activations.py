@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Operation
-from chainrule.ops.dual import exp, value
+from chainrule.ops.dual import exp, gate, value
 from chainrule.ops.dual import sigmoid as dual_sigmoid
 from chainrule.ops.dual import where as dual_where
 from chainrule.tensor import Tensor
@@ -70,7 +70,7 @@ class ReLU(Operation):
         return np.maximum(x, 0)
 
     def backward(self, g, x, y):
-        return g * (value(y) > 0)
+        return gate(g, value(y) > 0)
 
 
 class LeakyReLU(Operation):

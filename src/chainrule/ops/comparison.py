@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from chainrule.autograd import Operation
-from chainrule.ops.dual import sum_to, value
+from chainrule.ops.dual import gate, sum_to, value
 from chainrule.tensor import Tensor
 
 
@@ -43,8 +43,8 @@ class _Extremum(Operation):
         share_a = type(self).wins(av, bv) + 0.5 * (av == bv)  # 1, ½ or 0 (broadcast to y's shape)
         dtype = y.dtype
         share_a = share_a.astype(dtype)
-        ga = sum_to(g * share_a, a.shape) if self.needs_grad[0] else None
-        gb = sum_to(g * (1 - share_a), b.shape) if self.needs_grad[1] else None
+        ga = sum_to(gate(g, share_a), a.shape) if self.needs_grad[0] else None
+        gb = sum_to(gate(g, 1 - share_a), b.shape) if self.needs_grad[1] else None
         return ga, gb
 
 

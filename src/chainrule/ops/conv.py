@@ -51,6 +51,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from chainrule.autograd import Operation, composite_backward
 from chainrule.ops import compiled, indexing
+from chainrule.ops.dual import gate
 from chainrule.ops.linear import ACTIVATION_OPS, ACTIVATIONS
 from chainrule.ops.scratch import take
 from chainrule.tensor import Tensor
@@ -162,8 +163,8 @@ def _times_derivative(activation: str, g: np.ndarray, y: np.ndarray) -> np.ndarr
     elif activation == "sigmoid":  # y(1 − y)
         np.subtract(1, y, out=out)
         out *= y
-    else:  # relu: 1 where y > 0
-        np.greater(y, 0, out=out)
+    else:  # relu: g where y > 0 (0 there even for a non-finite g)
+        return gate(g, y > 0, out=out)
     out *= g
     return out
 

@@ -69,6 +69,26 @@ def where(condition: np.ndarray, a: ArrayOrTensor, b: ArrayOrTensor) -> ArrayOrT
     return np.where(condition, a, b)
 
 
+def gate(g: ArrayOrTensor, weights: np.ndarray, out: np.ndarray | None = None) -> ArrayOrTensor:
+    """g·weights for a gradient that flows only where the constant `weights` are not 0 (a selection:
+    relu, where, clip, max, pooling; ½ on ties): where a weight is 0 the result is 0 even for g = ±∞ or
+    NaN, which the product alone would make ∞·0 = NaN; PyTorch's selections give 0 there too. Arrays
+    only pay for that when g has a non-finite element (one sum tells); Tensors (second order) get the
+    plain product."""
+    if isinstance(g, Tensor):
+        return g * weights
+    with np.errstate(invalid="ignore", over="ignore"):  # ∞·0, and ∞ − ∞ or an overflow in the sum
+        product = np.multiply(g, weights, out=out)
+        all_finite = np.isfinite(np.sum(g))  # the common case, told by one sum: every g is finite
+    if all_finite:
+        return product
+    stopped = ~np.isfinite(g) & (weights == 0)  # ±∞ or NaN where the gradient does not flow
+    if out is not None:
+        np.copyto(out, 0, where=stopped)
+        return out
+    return np.where(stopped, 0, product).astype(product.dtype, copy=False)
+
+
 def scatter_add(shape: tuple[int, ...], index: Any, g: ArrayOrTensor) -> ArrayOrTensor:
     """A zero array of `shape` with `g` added at `index` (repeated indices accumulate)."""
     if isinstance(g, Tensor):

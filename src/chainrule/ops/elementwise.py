@@ -13,7 +13,7 @@ import numpy as np
 from chainrule.autograd import Operation
 from chainrule.ops.dual import cos as dual_cos
 from chainrule.ops.dual import sin as dual_sin
-from chainrule.ops.dual import value
+from chainrule.ops.dual import gate, value
 from chainrule.tensor import Tensor
 
 
@@ -77,7 +77,7 @@ class Clip(Operation):
             inside &= x >= self.low
         if self.high is not None:
             inside &= x <= self.high
-        return g * inside
+        return gate(g, inside)
 
 
 class Sin(Operation):

@@ -14,7 +14,7 @@ import numpy as np
 
 from chainrule.autograd import Operation
 from chainrule.ops.dual import scatter_add as dual_scatter_add
-from chainrule.ops.dual import sum_to, value
+from chainrule.ops.dual import gate, sum_to, value
 from chainrule.tensor import Tensor
 
 
@@ -92,8 +92,8 @@ class Where(Operation):
             ) from None
 
     def backward(self, g, a, b, y):
-        ga = sum_to(g * self.condition, a.shape) if self.needs_grad[0] else None
-        gb = sum_to(g * ~self.condition, b.shape) if self.needs_grad[1] else None
+        ga = sum_to(gate(g, self.condition), a.shape) if self.needs_grad[0] else None
+        gb = sum_to(gate(g, ~self.condition), b.shape) if self.needs_grad[1] else None
         return ga, gb
 
 

@@ -55,6 +55,7 @@ from chainrule.autograd import Operation, composite_backward
 from chainrule.ops import compiled, reductions
 from chainrule.ops import shape as shape_ops
 from chainrule.ops.conv import Pair, as_pair, check_fits, check_image_batch, output_size, window_view
+from chainrule.ops.dual import gate
 from chainrule.ops.scratch import take_like
 from chainrule.tensor import Tensor
 
@@ -183,16 +184,8 @@ class MaxPool2d(_Pool2d):
                 taken |= hit
             masks.append(hit)
 
-        finite = np.isfinite(g)
-        unbounded = None if finite.all() else ~finite  # ±∞ or NaN, where g·0 would be NaN, not 0
-
         def routed(o: int, out: np.ndarray | None) -> np.ndarray:
-            if unbounded is None:
-                return np.multiply(g, masks[o], out=out)
-            with np.errstate(invalid="ignore"):
-                routed_g = np.multiply(g, masks[o], out=out)
-            routed_g[unbounded & ~masks[o]] = 0  # a window's non-finite g reaches its maximum only
-            return routed_g
+            return gate(g, masks[o], out=out)  # a window's non-finite g reaches its maximum only
 
         return self._scatter(x, routed)
 
